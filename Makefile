@@ -1,0 +1,82 @@
+# NeMo Gym Training docs. `make html` builds the site; `make test` runs every test.
+# Both create the virtualenv from requirements.lock when it is missing.
+
+PYTHON      ?= $(shell command -v python3.11 || command -v python3)
+VENV        := .venv
+BIN         := $(VENV)/bin
+SRC         := docs
+OUT         := _build
+SPHINXBUILD := $(BIN)/sphinx-build
+SPHINXOPTS  ?= -W --keep-going
+PORT        ?= 8000
+DOCPLAN     := PYTHONPATH=tools $(BIN)/python -m docplan
+
+.PHONY: help venv html livehtml check linkcheck test test-fast browser-deps clean new upgrade-review bench lock
+
+help:
+	@echo "make html         build the site into $(OUT)/html (zero warnings)"
+	@echo "make livehtml     live preview on http://127.0.0.1:$(PORT)"
+	@echo "make check        plan, structure and accuracy checks without a Sphinx build"
+	@echo "make linkcheck    check external links (reports, not fails, when offline)"
+	@echo "make test         the whole test suite, browser tests included"
+	@echo "make new PAGE=p   create planned page p from its template"
+	@echo "make upgrade-review FROM=0.7.0 TO=x.y.z   pages whose sources changed"
+	@echo "make bench        build and preview performance figures"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+html: venv
+	$(SPHINXBUILD) -c . $(SPHINXOPTS) -b html $(SRC) $(OUT)/html
+
+livehtml: venv
+	$(BIN)/sphinx-autobuild -c . $(SPHINXOPTS) --host 127.0.0.1 --port $(PORT) \
+		--watch tools --watch examples --watch conf.py $(SRC) $(OUT)/html
+
+check: venv
+	$(DOCPLAN) check
+	PYTHONPATH=tools $(BIN)/python -m accuracy check --cached-only
+
+linkcheck: venv
+	PYTHONPATH=tools $(BIN)/python tools/linkcheck.py $(SRC) $(OUT)/linkcheck
+
+test: venv browser-deps
+	$(BIN)/python -m pytest
+
+test-fast: venv
+	$(BIN)/python -m pytest -m "not browser and not slow"
+
+# Chromium from Debian and axe-core from npm, for the browser tests.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Chromium from Debian packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
+
+new: venv
+	@test -n "$(PAGE)" || { echo "usage: make new PAGE=datasets/organize-datasets.md"; exit 2; }
+	$(DOCPLAN) new $(PAGE)
+
+upgrade-review: venv
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make upgrade-review FROM=0.7.0 TO=0.8.0"; exit 2; }
+	PYTHONPATH=tools $(BIN)/python -m accuracy upgrade-review $(FROM) $(TO)
+
+bench: venv
+	$(BIN)/python tools/benchmark.py
+
+# Refresh requirements.lock from the direct pins in pyproject.toml, in a clean venv.
+lock:
+	rm -rf $(OUT)/lockenv && $(PYTHON) -m venv $(OUT)/lockenv
+	$(OUT)/lockenv/bin/python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+		print('\n'.join(p['dependencies'] + p['optional-dependencies']['test']))" > $(OUT)/lock-input.txt
+	$(OUT)/lockenv/bin/python -m pip install --quiet -r $(OUT)/lock-input.txt
+	{ sed -n '1,2p' requirements.lock; $(OUT)/lockenv/bin/python -m pip freeze; } > $(OUT)/requirements.lock
+	mv $(OUT)/requirements.lock requirements.lock
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,139 @@
+"""The plan file: the real plan parses; every malformation gets a located message."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from docplan.parsing import load_plan, parse_plan
+
+from .minisite import PLAN
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def messages(text: str) -> list[str]:
+    plan, findings = parse_plan(text, "plan.yaml")
+    assert plan is None, "a malformed plan must not produce a plan"
+    return [f.format() for f in findings]
+
+
+def test_the_real_plan_lists_fifty_pages_with_the_true_counts():
+    plan, findings = load_plan(ROOT / "docs" / "training-plan.yaml")
+    assert findings == []
+    assert len(plan.pages) == 50
+    by_type = Counter(p.content_type for p in plan.pages if p.parent is not None)
+    assert by_type == {"explanation": 8, "how-to": 30, "reference": 11}
+    assert Counter(p.phase for p in plan.pages) == {1: 11, 2: 11, 3: 10, 4: 18}
+    integration = [p for p in plan.pages if p.directory == "integration"]
+    assert len(integration) == 7
+    assert plan.hub().page == "index.md"
+
+
+def test_the_minisite_plan_parses():
+    plan, findings = parse_plan(PLAN, "plan.yaml")
+    assert findings == []
+    assert [p.page for p in plan.children("topic/index.md")] == ["topic/do-it.md", "topic/facts.md"]
+    assert plan.page("topic/facts.md").week == (3, 4)
+    assert plan.page("topic/index.md").template == "topic-index"
+
+
+def test_invalid_yaml_points_at_the_line():
+    text = PLAN.replace("  - page: topic/do-it.md\n", "  - page: [topic/do-it.md\n")
+    [message] = messages(text)
+    assert message.startswith("plan.yaml:")
+    assert "WARNING: the plan is not valid YAML" in message
+    assert message.endswith("Fix: correct the YAML syntax at this line. [docplan.plan-syntax]")
+
+
+def test_unknown_page_key_is_located():
+    text = PLAN.replace("    jtbd: Do the thing\n", "    jtbd: Do the thing\n    owner: me\n")
+    line = text.splitlines().index("    owner: me") + 1
+    assert messages(text) == [
+        f"plan.yaml:{line}: WARNING: unknown key 'owner' in a page entry; expected one of: page, parent, "
+        "title, content_type, template, jtbd, phase, week. Fix: remove 'owner' or correct its spelling. "
+        "[docplan.plan-schema]"
+    ]
+
+
+def test_duplicate_page():
+    extra = ("  - page: topic/do-it.md\n    parent: topic/index.md\n    title: Again\n"
+             "    content_type: how-to\n    jtbd: Again\n    phase: 1\n    week: 1\n")
+    text = PLAN + extra
+    line = len(PLAN.splitlines()) + 1
+    first = PLAN.splitlines().index("  - page: topic/do-it.md") + 1
+    found = messages(text)
+    assert (f"plan.yaml:{line}: WARNING: page 'topic/do-it.md' is planned twice (first at line {first}). "
+            "Fix: remove one of the two entries. [docplan.plan-schema]") in found
+
+
+def test_unknown_content_type():
+    text = PLAN.replace("    content_type: how-to\n", "    content_type: tutorial\n")
+    line = text.splitlines().index("    content_type: tutorial") + 1
+    found = messages(text)
+    assert (f"plan.yaml:{line}: WARNING: page 'topic/do-it.md' has content_type 'tutorial', which is not one of: "
+            "explanation, how-to, reference. Fix: use one of the content types, or add it under "
+            "'content_types'. [docplan.plan-schema]") in found
+
+
+def test_parent_that_is_not_planned():
+    text = PLAN.replace("    parent: topic/index.md\n    title: Do it", "    parent: topics/index.md\n    title: Do it")
+    line = text.splitlines().index("    parent: topics/index.md") + 1
+    found = messages(text)
+    assert (f"plan.yaml:{line}: WARNING: page 'topic/do-it.md' has parent 'topics/index.md', which is not a "
+            "planned page. Fix: list the parent page before its children, or correct the parent's path. "
+            "[docplan.plan-schema]") in found
+
+
+def test_counts_that_disagree_with_the_pages():
+    text = PLAN.replace("by_phase: {1: 3, 2: 1}", "by_phase: {1: 2, 2: 2}")
+    line = text.splitlines().index("  by_phase: {1: 2, 2: 2}") + 1
+    assert messages(text) == [
+        f"plan.yaml:{line}: WARNING: counts.by_phase says {{1: 2, 2: 2}}, but the page list gives {{1: 3, 2: 1}}. "
+        "Fix: set counts.by_phase to {1: 3, 2: 1}. [docplan.plan-schema]"
+    ]
+
+
+def test_duplicate_key_and_missing_key():
+    text = PLAN.replace("    title: Facts\n", "    title: Facts\n    title: Facts again\n")
+    found = messages(text)
+    assert any("duplicate key 'title' (first at line" in m for m in found)
+    text = PLAN.replace("    jtbd: Look things up\n", "")
+    assert any("a page entry has no 'jtbd' key. Fix: add 'jtbd: ...' to a page entry." in m
+               for m in messages(text))
+
+
+def test_week_outside_its_phase():
+    text = PLAN.replace("    week: [3, 4]", "    week: 9")
+    assert any("page 'topic/facts.md' is planned for week 9, outside phase 2 (weeks 3-4)." in m
+               for m in messages(text))
+
+
+@pytest.mark.parametrize("text", ["", "just a string", "- a\n- list\n"])
+def test_degenerate_files_are_findings_not_tracebacks(text):
+    found = messages(text)
+    assert found and all(m.startswith("plan.yaml:") for m in found)
+
+
+def test_unreadable_plan_file(tmp_path):
+    plan, findings = load_plan(tmp_path / "missing.yaml")
+    assert plan is None
+    assert "cannot read the plan file" in findings[0].message
+    assert findings[0].subtype == "plan-syntax"
+
+
+def test_the_json_schema_accepts_the_real_plan():
+    jsonschema = pytest.importorskip("jsonschema")
+    import json
+
+    import yaml
+
+    schema = json.loads((ROOT / "tools" / "docplan" / "plan.schema.json").read_text())
+    # JSON has string keys only; round-trip so phase numbers validate as they would in an editor.
+    data = json.loads(json.dumps(yaml.safe_load((ROOT / "docs" / "training-plan.yaml").read_text())))
+    jsonschema.validate(data, schema)
+    bad = dict(data, surprise=True)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)

@@ -1,0 +1,21 @@
+"""docplan: keep a documentation section true to its plan.
+
+The plan (a YAML file) lists every page of a section with its content type,
+job to be done, phase and place in the toctree. docplan checks the pages
+against it, as a Sphinx extension (``docplan.sphinx_ext``) on every build and
+as a command-line tool (``python -m docplan``) without Sphinx.
+
+Modules, one job each:
+
+- ``model``: the plain data model (plan, pages, findings);
+- ``parsing``: YAML plan file to model, errors located in the file;
+- ``pages``: what a Markdown page says (front matter, headings, toctrees);
+- ``checks``: the site checks, pure functions from plan and pages to findings;
+- ``subtypes``: the table of finding kinds, each with a description;
+- ``report``: the content-type matrix and phase status;
+- ``scaffold``: new pages from their template;
+- ``sphinx_ext``: the Sphinx hooks, and nothing else;
+- ``cli``: the command-line front end.
+"""
+
+__version__ = "1.0.0"

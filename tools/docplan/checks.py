@@ -1,0 +1,297 @@
+"""The site checks: pure functions from a plan and the page sources to findings.
+
+Nothing here knows about Sphinx. The extension and the command-line tool both
+call :func:`check_site`, so a build and ``docplan check`` report the same
+findings, worded the same way.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Finding, Plan, PlannedPage, display_path
+from .pages import PageSource, read_page
+
+
+@dataclass(frozen=True)
+class Site:
+    """The pages on disk under the plan's root directory, read once."""
+
+    docs_dir: Path
+    pages: dict[str, PageSource]  # plan-relative path ("datasets/index.md") -> source
+    unreadable: dict[str, str]  # plan-relative path -> why it could not be read
+
+    @classmethod
+    def scan(cls, plan: Plan, docs_dir: Path,
+             reader: Callable[[Path], PageSource] = read_page) -> "Site":
+        root = docs_dir / plan.root
+        pages: dict[str, PageSource] = {}
+        unreadable: dict[str, str] = {}
+        for path in sorted(root.rglob("*.md")) if root.is_dir() else []:
+            relative = path.relative_to(root).as_posix()
+            if any(part.startswith((".", "_")) for part in Path(relative).parts):
+                continue  # hidden and underscore folders hold includes and assets, not pages
+            try:
+                pages[relative] = reader(path)
+            except (OSError, UnicodeDecodeError) as exc:
+                unreadable[relative] = str(exc)
+        return cls(docs_dir, pages, unreadable)
+
+
+def check_site(plan: Plan, site: Site, enforce_phase: int) -> list[Finding]:
+    """Every way the pages in ``site`` drift from ``plan``, sorted by location."""
+    findings: list[Finding] = []
+    findings += check_missing_pages(plan, site, enforce_phase)
+    findings += check_unplanned_pages(plan, site)
+    for relative, source in site.pages.items():
+        entry = plan.page(relative)
+        if entry is None:
+            continue
+        findings += check_front_matter(plan, entry, source)
+        findings += check_sections(plan, entry, source)
+        findings += check_placeholders(source)
+    findings += check_toctrees(plan, site)
+    return sorted(set(findings), key=lambda f: (f.path, f.line, f.subtype, f.message))
+
+
+def check_missing_pages(plan: Plan, site: Site, enforce_phase: int) -> list[Finding]:
+    findings = []
+    for entry in plan.pages:
+        if entry.page in site.pages or entry.phase > enforce_phase:
+            continue
+        path = _rel(site, plan, entry.page)
+        if entry.page in site.unreadable:
+            findings.append(Finding(str(plan.path), entry.line, "page-missing",
+                                    f"planned page {path} cannot be read: {site.unreadable[entry.page]}.",
+                                    "make the file a readable UTF-8 text file."))
+            continue
+        findings.append(Finding(
+            str(plan.path), entry.line, "page-missing",
+            f"planned page {path} does not exist; it belongs to phase {entry.phase} (week "
+            f"{entry.week_label()}), and phases up to {enforce_phase} must be complete.",
+            f"create it with 'make new PAGE={entry.page}', or set docplan_enforce_phase in conf.py "
+            f"below {entry.phase}.",
+        ))
+    return findings
+
+
+def check_unplanned_pages(plan: Plan, site: Site) -> list[Finding]:
+    return [
+        Finding(_abs(site, plan, relative), 1, "page-unplanned",
+                f"this page is not in the plan, which lists every page under {plan.root}/.",
+                f"add an entry for '{relative}' to {display_path(plan.path)}, or move the page out of "
+                f"{plan.root}/.")
+        for relative in site.pages if plan.page(relative) is None
+    ]
+
+
+def check_front_matter(plan: Plan, entry: PlannedPage, source: PageSource) -> list[Finding]:
+    path = str(source.path)
+    fm = source.front_matter
+    expected = entry.content_type
+    set_it = f"set 'content_type: {expected}' in the front matter"
+    if fm.error:
+        return [Finding(path, fm.error_line, "front-matter", f"{fm.error}.",
+                        f"write the front matter as '---', 'content_type: {expected}', '---'.")]
+    if not fm.present:
+        return [Finding(path, 1, "content-type-missing",
+                        f"page has no front matter; the plan says it is {_article(expected)} {expected} page.",
+                        f"start the page with '---', 'content_type: {expected}', '---'.")]
+    if "content_type" not in fm.values:
+        return [Finding(path, 1, "content-type-missing",
+                        f"front matter has no content_type; the plan says '{expected}'.", f"{set_it}.")]
+    actual = fm.values["content_type"]
+    line = fm.lines.get("content_type", 1)
+    plan_at = f"{display_path(plan.path)}:{entry.line}"
+    if actual not in plan.content_types:
+        return [Finding(path, line, "content-type-unknown",
+                        f"content_type {actual!r} is not one of: {', '.join(plan.content_types)}; "
+                        f"the plan says '{expected}'.", f"{set_it}.")]
+    if actual != expected:
+        return [Finding(path, line, "content-type-mismatch",
+                        f"content_type is '{actual}', but the plan says '{expected}' ({plan_at}).",
+                        f"{set_it}, or change the page's content_type in the plan.")]
+    return []
+
+
+def check_sections(plan: Plan, entry: PlannedPage, source: PageSource) -> list[Finding]:
+    template = plan.templates[entry.template]
+    present = {h.text.casefold() for h in source.sections(2)}
+    findings = []
+    for section in template.required_sections:
+        if section.casefold() in present:
+            continue
+        findings.append(Finding(
+            str(source.path), source.title_line, "section-missing",
+            f"page has no '## {section}' section, which the {entry.template} template requires "
+            f"(required: {', '.join(template.required_sections)}).",
+            f"add a '## {section}' section.",
+        ))
+    return findings
+
+
+def check_placeholders(source: PageSource) -> list[Finding]:
+    return [
+        Finding(str(source.path), line, "placeholder", f"placeholder text {text.strip()!r} is still on the page.",
+                "replace it with the real content.")
+        for line, text in source.placeholders
+    ]
+
+
+def check_toctrees(plan: Plan, site: Site) -> list[Finding]:
+    findings: list[Finding] = []
+    first_listing: dict[str, tuple[str, int]] = {}  # child page -> (listing page path, line)
+    for entry in plan.pages:
+        source = site.pages.get(entry.page)
+        if source is None:
+            continue
+        expected = [c.page for c in plan.children(entry.page) if c.page in site.pages]
+        findings += _check_one_toctree(plan, site, entry, source, expected, first_listing)
+    # Pages outside the plan can list planned pages too; those listings count as duplicates.
+    for relative, source in site.pages.items():
+        if plan.page(relative) is None:
+            for toctree in source.toctrees:
+                for item in toctree.entries:
+                    target = _resolve(relative, item.target, plan.root)
+                    if target in first_listing:
+                        findings.append(_duplicate(site, plan, source, item, target, first_listing[target]))
+    return findings
+
+
+def _check_one_toctree(plan: Plan, site: Site, entry: PlannedPage, source: PageSource,
+                       expected: list[str], first_listing: dict[str, tuple[str, int]]) -> list[Finding]:
+    path = str(source.path)
+    findings: list[Finding] = []
+    expected_names = [_entry_name(entry.page, child) for child in expected]
+    if not source.toctrees:
+        if expected:
+            findings.append(Finding(
+                path, source.title_line, "toctree-absent",
+                f"page has no toctree, but the plan places {len(expected)} existing page(s) under it: "
+                f"{', '.join(expected_names)}.",
+                f"end the page with a toctree listing, in this order: {', '.join(expected_names)}.",
+            ))
+        return findings
+
+    listed: list[tuple[str, int]] = []  # (plan-relative target, line), in page order
+    for toctree in source.toctrees:
+        if "glob" in toctree.options:
+            findings.append(Finding(path, toctree.options["glob"], "toctree-glob",
+                                    "toctree uses ':glob:', so the plan cannot check what it lists.",
+                                    f"remove ':glob:' and list the pages: {', '.join(expected_names) or 'none'}."))
+        for item in toctree.entries:
+            if any(ch in item.target for ch in "*?["):
+                findings.append(Finding(path, item.line, "toctree-glob",
+                                        f"toctree entry '{item.target}' is a glob pattern.",
+                                        f"list the pages by name: {', '.join(expected_names) or 'none'}."))
+                continue
+            target = _resolve(entry.page, item.target, plan.root)
+            if target in first_listing:
+                findings.append(_duplicate(site, plan, source, item, target, first_listing[target]))
+                continue
+            first_listing[target] = (path, item.line)
+            if target in expected:
+                listed.append((target, item.line))
+                continue
+            findings.append(_unexpected(plan, site, entry, item, target, expected_names))
+
+    listed_pages = [target for target, _ in listed]
+    for position, child in enumerate(expected):
+        if child in listed_pages:
+            continue
+        before = [c for c in expected[:position] if c in listed_pages]
+        anchor = (f"after '{_entry_name(entry.page, before[-1])}'" if before else "as the first entry")
+        line = dict(listed).get(before[-1], 0) if before else 0
+        findings.append(Finding(
+            path, line or source.toctrees[-1].line, "toctree-missing",
+            f"toctree is missing planned page '{_entry_name(entry.page, child)}'; expected it {anchor}.",
+            f"add '{_entry_name(entry.page, child)}' to this toctree.",
+        ))
+
+    in_plan_order = [c for c in expected if c in listed_pages]
+    if listed_pages != in_plan_order:
+        wrong = next(i for i, (a, b) in enumerate(zip(listed_pages, in_plan_order)) if a != b)
+        target, line = listed[wrong]
+        order = ", ".join(_entry_name(entry.page, c) for c in in_plan_order)
+        findings.append(Finding(
+            path, line, "toctree-order",
+            f"toctree lists '{_entry_name(entry.page, target)}' where the plan puts "
+            f"'{_entry_name(entry.page, in_plan_order[wrong])}'; the plan's order is: {order}.",
+            f"reorder the entries to: {order}.",
+        ))
+    return findings
+
+
+def _unexpected(plan: Plan, site: Site, entry: PlannedPage, item, target: str,
+                expected_names: list[str]) -> Finding:
+    path = str(site.pages[entry.page].path)
+    planned = plan.page(target)
+    if planned is None:
+        why = "which is not a planned page"
+        fix = "remove the entry, or add the page to the plan under this page"
+    elif planned.parent is None:
+        why = "which is the section's hub; no page of the section lists it"
+        fix = "remove the entry"
+    elif planned.parent != entry.page:
+        why = f"which the plan places under '{planned.parent}'"
+        fix = f"remove the entry here and list it in the toctree of '{planned.parent}'"
+    else:
+        why = f"which does not exist yet (planned for phase {planned.phase})"
+        fix = f"create it with 'make new PAGE={planned.page}', or remove the entry until it exists"
+    return Finding(path, item.line, "toctree-unexpected", f"toctree lists '{item.target}', {why}.", f"{fix}.")
+
+
+def _duplicate(site: Site, plan: Plan, source: PageSource, item, target: str,
+               first: tuple[str, int]) -> Finding:
+    first_path, first_line = first
+    where = ("earlier in this toctree" if first_path == str(source.path)
+             else f"in the toctree of {display_path(first_path)}")
+    return Finding(str(source.path), item.line, "toctree-duplicate",
+                   f"toctree lists '{item.target}', which is already listed {where} (line {first_line}); "
+                   f"a page belongs in one toctree.",
+                   f"remove this entry; the plan places it under '{_planned_parent(plan, target)}'.")
+
+
+def _planned_parent(plan: Plan, target: str) -> str:
+    planned = plan.page(target)
+    return planned.parent or "the site root" if planned else "no page (it is not planned)"
+
+
+def _resolve(listing_page: str, target: str, root: str) -> str:
+    """The plan-relative page a toctree entry in ``listing_page`` points to.
+
+    Entries are relative to the listing page, or to the docs source directory
+    when they start with '/'.
+    """
+    target = target.strip()
+    if target.startswith("/"):
+        joined = target.lstrip("/")
+        joined = joined[len(root) + 1:] if root and joined.startswith(root + "/") else joined
+    else:
+        joined = posixpath.join(posixpath.dirname(listing_page), target)
+    joined = posixpath.normpath(joined)
+    return joined if joined.endswith(".md") else f"{joined}.md"
+
+
+def _entry_name(listing_page: str, child: str) -> str:
+    """How ``listing_page``'s toctree names ``child``: relative, without ``.md``."""
+    return posixpath.relpath(child, posixpath.dirname(listing_page) or ".")[: -len(".md")]
+
+
+def _rel(site: Site, plan: Plan, relative: str) -> str:
+    return display_path(site.docs_dir / plan.root / relative)
+
+
+def _abs(site: Site, plan: Plan, relative: str) -> str:
+    return str(site.pages[relative].path) if relative in site.pages else str(site.docs_dir / plan.root / relative)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def format_findings(findings: Iterable[Finding]) -> str:
+    return "\n".join(f.format() for f in findings)

@@ -1,0 +1,126 @@
+"""The plain data model: the plan, its pages, and the findings of a check."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .subtypes import SUBTYPES, qualified
+
+
+@dataclass(frozen=True)
+class ContentType:
+    name: str
+    label: str
+    default_template: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    required_sections: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Phase:
+    number: int
+    name: str
+    goal: str
+    weeks: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class PlannedPage:
+    """One page of the plan. ``page`` is relative to the governed directory."""
+
+    page: str
+    title: str
+    content_type: str
+    template: str
+    jtbd: str
+    phase: int
+    week: tuple[int, int]
+    parent: str | None
+    line: int  # where the entry starts in the plan file
+
+    @property
+    def directory(self) -> str:
+        return os.path.dirname(self.page)
+
+    @property
+    def stem(self) -> str:
+        """The page path without ``.md``, as a toctree or Sphinx docname names it."""
+        return self.page[: -len(".md")]
+
+    def week_label(self) -> str:
+        first, last = self.week
+        return str(first) if first == last else f"{first}-{last}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    path: Path
+    root: str  # the governed directory, relative to the docs source directory
+    content_types: dict[str, ContentType]
+    templates: dict[str, Template]
+    phases: dict[int, Phase]
+    pages: tuple[PlannedPage, ...]
+
+    def page(self, page: str) -> PlannedPage | None:
+        return self._by_page().get(page)
+
+    def children(self, page: str) -> list[PlannedPage]:
+        return [p for p in self.pages if p.parent == page]
+
+    def hub(self) -> PlannedPage:
+        return next(p for p in self.pages if p.parent is None)
+
+    def docname(self, entry: PlannedPage) -> str:
+        """The Sphinx docname of a planned page, e.g. ``training/datasets/index``."""
+        return f"{self.root}/{entry.stem}" if self.root else entry.stem
+
+    def by_docname(self, docname: str) -> PlannedPage | None:
+        prefix = f"{self.root}/" if self.root else ""
+        if not docname.startswith(prefix):
+            return None
+        return self.page(docname[len(prefix):] + ".md")
+
+    def _by_page(self) -> dict[str, PlannedPage]:
+        return {p.page: p for p in self.pages}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One located problem: where, what kind, what is wrong and how to fix it."""
+
+    path: str
+    line: int
+    subtype: str
+    message: str
+    fix: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if self.subtype not in SUBTYPES:
+            raise ValueError(f"unknown docplan subtype {self.subtype!r}")
+
+    @property
+    def location(self) -> str:
+        return f"{display_path(self.path)}:{self.line}"
+
+    @property
+    def text(self) -> str:
+        """The message and its fix, without location or subtype."""
+        return f"{self.message} Fix: {self.fix}" if self.fix else self.message
+
+    def format(self) -> str:
+        """The line Sphinx prints for this finding, so CLI and build read the same."""
+        return f"{self.location}: WARNING: {self.text} [{qualified(self.subtype)}]"
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """``path`` relative to the working directory when it lies below it, else absolute."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative
