@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 
 REQUIRED = "required"
-FACTS_FORMAT = 3  # bump when the cached facts change shape
+FACTS_FORMAT = 5  # bump when the cached facts change shape
 
 # Flag helpers in cli/main.py: (option name argument, config key argument or fixed key, takes a value).
 _FLAG_HELPERS = {
@@ -167,19 +167,20 @@ def read_facts(root: Path, version: str) -> GymFacts:
     option_keys = sorted({o.key for c in commands.values() for o in c.options if o.key})
     modules: dict[str, ast.Module] = {}
     files: dict[str, str] = {}
-    literals: set[str] = set()
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root).as_posix()
         source = path.read_bytes()
         files[relative] = _digest(source)
         try:
-            tree = ast.parse(source, filename=relative)
+            modules[relative] = ast.parse(source, filename=relative)
         except SyntaxError:
             continue
-        modules[relative] = tree
-        literals.update(_literals(tree))
+    constants = _string_constants(modules)
+    literals: set[str] = set()
+    for tree in modules.values():
+        literals.update(_literals(tree, constants))
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix != ".py" and ".dist-info" not in path.as_posix():
+        if path.is_file() and path.suffix != ".py":
             files[path.relative_to(root).as_posix()] = _digest(path.read_bytes())
     classes = {}
     for relative, tree in modules.items():
@@ -420,12 +421,35 @@ def _default(value: ast.expr | None) -> str:
     return ast.unparse(value)
 
 
-def _literals(tree: ast.Module) -> set[str]:
+def _string_constants(modules: dict[str, ast.Module]) -> dict[str, str]:
+    """Module-level UPPER_CASE string constants of nemo_gym, such as CONFIG_PATHS_KEY_NAME."""
+    constants: dict[str, str] = {}
+    for relative, tree in modules.items():
+        if not relative.startswith("nemo_gym/"):
+            continue
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id.isupper() and isinstance(_const(node.value), str)):
+                constants.setdefault(node.targets[0].id, node.value.value)
+    return constants
+
+
+def _literals(tree: ast.Module, constants: dict[str, str]) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) >= 4:
             found.add(node.value)
         elif isinstance(node, ast.JoinedStr):
-            # Keep the template with "{}" where values go; fragments between them are matched.
-            found.add("".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values))
+            # Keep the template with "{}" where values go (fragments between them are matched),
+            # and spell out named string constants, as the printed message does.
+            found.add("".join(_template_part(v, constants) for v in node.values))
     return found
+
+
+def _template_part(value: ast.expr, constants: dict[str, str]) -> str:
+    if isinstance(value, ast.Constant):
+        return str(value.value)
+    if (isinstance(value, ast.FormattedValue) and isinstance(value.value, ast.Name)
+            and value.value.id in constants and value.format_spec is None and value.conversion == -1):
+        return constants[value.value.id]
+    return "{}"
