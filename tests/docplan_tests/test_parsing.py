@@ -137,3 +137,11 @@ def test_the_json_schema_accepts_the_real_plan():
     bad = dict(data, surprise=True)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+def test_every_subtype_is_documented_for_contributors():
+    from docplan.subtypes import SUBTYPES
+
+    text = (ROOT / "docs" / "contributing.md").read_text()
+    for name, description in SUBTYPES.items():
+        assert f"| `docplan.{name}` | {description} |" in text, name
