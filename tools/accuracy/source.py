@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 
 REQUIRED = "required"
-FACTS_FORMAT = 5  # bump when the cached facts change shape
+FACTS_FORMAT = 6  # bump when the cached facts change shape
 
 # Flag helpers in cli/main.py: (option name argument, config key argument or fixed key, takes a value).
 _FLAG_HELPERS = {
@@ -306,13 +306,13 @@ def _assigned_dict(tree: ast.Module, name: str) -> dict:
 
 
 def _reserved_keys(root: Path) -> list[str]:
-    """NEMO_GYM_RESERVED_TOP_LEVEL_KEYS, with its *_KEY_NAME constants resolved across modules."""
+    """NEMO_GYM_RESERVED_TOP_LEVEL_KEYS, with its constants (CONFIG_PATHS_KEY_NAME, ...) resolved."""
     constants: dict[str, str] = {}
     for path in root.joinpath("nemo_gym").rglob("*.py"):
         for node in _parse(path).body:
             if (isinstance(node, ast.Assign) and isinstance(_const(node.value), str)
                     and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                    and node.targets[0].id.endswith("_KEY_NAME")):
+                    and node.targets[0].id.isupper()):
                 constants.setdefault(node.targets[0].id, node.value.value)
     for node in _parse(root / "nemo_gym/global_config.py").body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "NEMO_GYM_RESERVED_TOP_LEVEL_KEYS"
