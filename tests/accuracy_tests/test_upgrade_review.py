@@ -1,0 +1,37 @@
+"""make upgrade-review: the pages to re-read when nemo-gym moves between two real releases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from itertools import takewhile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_upgrade_review_lists_pages_whose_sources_changed(gym_release):
+    result = subprocess.run([sys.executable, "-m", "accuracy", "upgrade-review", "0.6.0", "0.7.0"], cwd=ROOT,
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": "tools"}, timeout=900)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("nemo-gym 0.6.0 -> 0.7.0: ") and lines[0].endswith("file(s) changed.")
+    pages = [line for line in lines if line.startswith("docs/")]
+    assert "docs/training/rollout-collection/configuration-reference.md" in pages
+    # Each listed page is followed by the sources that changed, and those are in its front matter.
+    index = lines.index("docs/training/rollout-collection/configuration-reference.md")
+    changed = [line.split(": ", 1)[1] for line in takewhile(lambda l: l.startswith("    "), lines[index + 1:])]
+    front = (ROOT / "docs/training/rollout-collection/configuration-reference.md").read_text().split("---")[1]
+    assert changed and all(source in front for source in changed)
+    assert lines[-1] == f"{len(pages)} page(s) to review."
+
+
+def test_upgrade_review_between_identical_releases_lists_nothing(gym_release):
+    result = subprocess.run([sys.executable, "-m", "accuracy", "upgrade-review", "0.7.0", "0.7.0"], cwd=ROOT,
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": "tools"})
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == ["nemo-gym 0.7.0 -> 0.7.0: 0 file(s) changed.", "0 page(s) to review."]
