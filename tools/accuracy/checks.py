@@ -233,7 +233,11 @@ class Checker:
                         index += 1  # its value
                     continue
                 if option and option.takes_value and "=" not in word:
-                    index += 1
+                    if option.nargs >= 0:
+                        index += option.nargs
+                    else:
+                        while index < len(rest) and not rest[index].startswith(("-", "+")):
+                            index += 1
                 continue
             if word.startswith(("+", "~")) or "=" in word:
                 findings += self._check_override(line, spec_name, word)

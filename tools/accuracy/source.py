@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 
 REQUIRED = "required"
-FACTS_FORMAT = 6  # bump when the cached facts change shape
+FACTS_FORMAT = 7  # bump when the cached facts change shape
 
 # Flag helpers in cli/main.py: (option name argument, config key argument or fixed key, takes a value).
 _FLAG_HELPERS = {
@@ -76,6 +76,7 @@ class Option:
     names: list[str]
     key: str | None
     takes_value: bool
+    nargs: int = 1  # values it takes when takes_value: a count, or -1 for "as many as follow"
 
 
 @dataclass
@@ -268,10 +269,13 @@ def _read_flag(expr: ast.expr, command: Command, assigned: dict, functions: dict
             if not options:
                 command.positionals += 1
                 continue
-            action = next((_const(k.value) for k in call.keywords if k.arg == "action"), None)
+            keywords = {k.arg: k.value for k in call.keywords}
+            action = _const(keywords["action"]) if "action" in keywords else None
             takes_value = action not in ("store_true", "store_false", "store_const", "count")
+            nargs = _const(keywords["nargs"]) if "nargs" in keywords else None
+            count = nargs if isinstance(nargs, int) else (-1 if nargs in ("*", "+") else 1)
             command.options.append(Option(names=options, key=keys[0] if len(keys) == 1 else None,
-                                          takes_value=takes_value))
+                                          takes_value=takes_value, nargs=count))
         return bool(calls)
     return False
 
