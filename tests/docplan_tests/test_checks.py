@@ -138,12 +138,25 @@ def test_toctree_lists_an_unplanned_page(tmp_path):
 
 
 def test_toctree_lists_a_page_from_another_branch(tmp_path):
-    text = PAGES["index.md"].replace("topic/index\n", "topic/index\ntopic/do-it\n")
-    line = line_of(text, "topic/do-it")
-    found = check(tmp_path, with_page("index.md", text))
-    assert (f"docs/guide/index.md:{line}: WARNING: toctree lists 'topic/do-it', which the plan places under "
-            "'topic/index.md'. Fix: remove the entry here and list it in the toctree of 'topic/index.md'. "
-            "[docplan.toctree-unexpected]") in found
+    hub = PAGES["index.md"].replace("topic/index\n", "topic/index\ntopic/do-it\n")
+    topic = PAGES["topic/index.md"].replace("do-it\n", "")
+    found = check(tmp_path, {**PAGES, "index.md": hub, "topic/index.md": topic})
+    assert (f"docs/guide/index.md:{line_of(hub, 'topic/do-it')}: WARNING: toctree lists 'topic/do-it', which the "
+            "plan places under 'topic/index.md'. Fix: remove the entry here and list it in the toctree of "
+            "'topic/index.md'. [docplan.toctree-unexpected]") in found
+    assert any("toctree is missing planned page 'do-it'; expected it as the first entry." in f for f in found)
+
+
+def test_the_duplicate_is_the_listing_outside_the_planned_parent(tmp_path):
+    # The hub comes first in the plan, but the topic index is do-it's planned parent: the hub's entry is extra.
+    hub = PAGES["index.md"].replace("topic/index\n", "topic/index\ntopic/do-it\n")
+    found = check(tmp_path, with_page("index.md", hub))
+    assert found == [
+        f"docs/guide/index.md:{line_of(hub, 'topic/do-it')}: WARNING: toctree lists 'topic/do-it', which is already "
+        f"listed in the toctree of docs/guide/topic/index.md (line {line_of(PAGES['topic/index.md'], 'do-it')}); a "
+        "page belongs in one toctree. Fix: remove this entry; the plan places it under 'topic/index.md'. "
+        "[docplan.toctree-duplicate]"
+    ]
 
 
 def test_toctree_wrong_order(tmp_path):

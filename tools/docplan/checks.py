@@ -143,26 +143,40 @@ def check_placeholders(source: PageSource) -> list[Finding]:
 
 def check_toctrees(plan: Plan, site: Site) -> list[Finding]:
     findings: list[Finding] = []
-    first_listing: dict[str, tuple[str, int]] = {}  # child page -> (listing page path, line)
+    listings = _listings(plan, site)
+    # A page listed twice keeps the listing in its planned parent; every other one is the duplicate.
+    keep: dict[str, tuple[str, int]] = {}
+    for target, places in listings.items():
+        planned = plan.page(target)
+        rightful = next((p for p in places if planned and p[0] == planned.parent), places[0])
+        keep[target] = rightful
+        for place in places:
+            if place is not rightful:
+                findings.append(_duplicate(site, plan, place, target, rightful))
     for entry in plan.pages:
         source = site.pages.get(entry.page)
         if source is None:
             continue
         expected = [c.page for c in plan.children(entry.page) if c.page in site.pages]
-        findings += _check_one_toctree(plan, site, entry, source, expected, first_listing)
-    # Pages outside the plan can list planned pages too; those listings count as duplicates.
-    for relative, source in site.pages.items():
-        if plan.page(relative) is None:
-            for toctree in source.toctrees:
-                for item in toctree.entries:
-                    target = _resolve(relative, item.target, plan.root)
-                    if target in first_listing:
-                        findings.append(_duplicate(site, plan, source, item, target, first_listing[target]))
+        findings += _check_one_toctree(plan, site, entry, source, expected, keep)
     return findings
 
 
+def _listings(plan: Plan, site: Site) -> dict[str, list[tuple[str, int, str]]]:
+    """Every page a toctree lists -> where: (listing page, line, entry as written), in site order."""
+    listings: dict[str, list[tuple[str, int, str]]] = {}
+    ordered = [p.page for p in plan.pages if p.page in site.pages] + [p for p in site.pages if plan.page(p) is None]
+    for relative in ordered:
+        for toctree in site.pages[relative].toctrees:
+            for item in toctree.entries:
+                if not any(ch in item.target for ch in "*?["):
+                    target = _resolve(relative, item.target, plan.root)
+                    listings.setdefault(target, []).append((relative, item.line, item.target))
+    return listings
+
+
 def _check_one_toctree(plan: Plan, site: Site, entry: PlannedPage, source: PageSource,
-                       expected: list[str], first_listing: dict[str, tuple[str, int]]) -> list[Finding]:
+                       expected: list[str], keep: dict[str, tuple[str, int, str]]) -> list[Finding]:
     path = str(source.path)
     findings: list[Finding] = []
     expected_names = [_entry_name(entry.page, child) for child in expected]
@@ -189,14 +203,12 @@ def _check_one_toctree(plan: Plan, site: Site, entry: PlannedPage, source: PageS
                                         f"list the pages by name: {', '.join(expected_names) or 'none'}."))
                 continue
             target = _resolve(entry.page, item.target, plan.root)
-            if target in first_listing:
-                findings.append(_duplicate(site, plan, source, item, target, first_listing[target]))
-                continue
-            first_listing[target] = (path, item.line)
+            if keep.get(target)[:2] != (entry.page, item.line):
+                continue  # reported as a duplicate
             if target in expected:
                 listed.append((target, item.line))
-                continue
-            findings.append(_unexpected(plan, site, entry, item, target, expected_names))
+            else:
+                findings.append(_unexpected(plan, site, entry, item, target, expected_names))
 
     listed_pages = [target for target, _ in listed]
     for position, child in enumerate(expected):
@@ -244,13 +256,13 @@ def _unexpected(plan: Plan, site: Site, entry: PlannedPage, item, target: str,
     return Finding(path, item.line, "toctree-unexpected", f"toctree lists '{item.target}', {why}.", f"{fix}.")
 
 
-def _duplicate(site: Site, plan: Plan, source: PageSource, item, target: str,
-               first: tuple[str, int]) -> Finding:
-    first_path, first_line = first
-    where = ("earlier in this toctree" if first_path == str(source.path)
-             else f"in the toctree of {display_path(first_path)}")
-    return Finding(str(source.path), item.line, "toctree-duplicate",
-                   f"toctree lists '{item.target}', which is already listed {where} (line {first_line}); "
+def _duplicate(site: Site, plan: Plan, place: tuple[str, int, str], target: str,
+               rightful: tuple[str, int, str]) -> Finding:
+    listing, line, written = place
+    where = ("earlier in this toctree" if rightful[0] == listing
+             else f"in the toctree of {display_path(site.pages[rightful[0]].path)}")
+    return Finding(str(site.pages[listing].path), line, "toctree-duplicate",
+                   f"toctree lists '{written}', which is already listed {where} (line {rightful[1]}); "
                    f"a page belongs in one toctree.",
                    f"remove this entry; the plan places it under '{_planned_parent(plan, target)}'.")
 

@@ -94,7 +94,8 @@ def parse_plan(text: str, path: str | Path) -> tuple[Plan | None, list[Finding]]
         return None, problems.findings
     root = _to_value(node, problems)
     plan = _build_plan(root, path, problems)
-    return (plan if not problems.findings else None), problems.findings
+    findings = sorted(problems.findings, key=lambda f: (f.line, f.message))
+    return (plan if not findings else None), findings
 
 
 def _to_value(node: yaml.Node, problems: _Problems) -> Value:
@@ -194,8 +195,8 @@ def _build_plan(root: Value, path: Path, problems: _Problems) -> Plan | None:
     content_types = _parse_content_types(top["content_types"], templates, problems)
     phases = _parse_phases(top["phases"], problems)
     pages = _parse_pages(top["pages"], content_types, templates, phases, problems)
-    if "counts" in top and pages is not None:
-        _check_counts(top["counts"], pages, problems)
+    if "counts" in top and pages is not None and not problems.findings:
+        _check_counts(top["counts"], pages, problems)  # counts over a broken page list are noise
     if problems.findings or pages is None:
         return None
     return Plan(path=path, root=governed.data.strip("/"), content_types=content_types,

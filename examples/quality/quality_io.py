@@ -1,0 +1,347 @@
+"""Shared helpers for the data-quality tools: read rollouts, name their groups, write JSONL.
+
+rollout_stats.py, balance_rollouts.py and review_sample.py import this module,
+so keep it in the same directory as them. Standard library only; Python 3.11+.
+
+Every reader keeps each line exactly as it was read (``Rollout.raw``), so the
+tools can write selected rollouts back out byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Exit codes shared by the quality tools (argparse also exits with 2).
+EXIT_OK = 0
+EXIT_INPUT_ERROR = 1
+EXIT_USAGE_ERROR = 2
+
+# Keys that NeMo Gym stamps on every rollout line (nemo_gym/global_config.py).
+TASK_INDEX_KEY = "_ng_task_index"
+ROLLOUT_INDEX_KEY = "_ng_rollout_index"
+ENVIRONMENT_SERVER_KEY = "_ng_environment_server"
+TASK_SOURCE_KEY = "task_source"
+AGENT_REF_KEY = "agent_ref"
+# The key on every row of the failures sidecar (nemo_gym/rollout_collection.py).
+FAILURE_CLASS_KEY = "_ng_failure_class"
+
+# Pass-rate buckets for a task, from the share of its scored repeats that pass.
+PASS_RATE_BUCKETS = ("unsolved", "hard", "easy", "solved")
+UNSCORED_BUCKET = "unscored"
+NO_REWARD_BUCKET = "no_reward"
+
+
+class InputError(Exception):
+    """A problem with an input file or argument. The message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """One line of a rollout JSONL file."""
+
+    path: str
+    line: int  # 1-based line number in ``path``
+    raw: str  # the line as read, without its line ending
+    record: dict[str, Any]
+
+
+def read_jsonl(path: str | Path) -> list[Rollout]:
+    """Read every non-blank line of a JSONL file as a JSON object.
+
+    Raises InputError naming ``path`` and the line for a line that is not JSON
+    or not an object, and naming ``path`` for a file that cannot be read.
+    """
+    name = str(path)
+    rollouts: list[Rollout] = []
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            for number, line in enumerate(handle, start=1):
+                raw = line.rstrip("\r\n")
+                if not raw.strip():
+                    continue
+                try:
+                    record = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    hint = ""
+                    if number == 1 and raw.startswith("version https://git-lfs"):
+                        hint = "; this is a Git LFS pointer, run `git lfs pull` first"
+                    raise InputError(
+                        f"{name}:{number}: not valid JSON ({exc.msg} at column {exc.colno}){hint}"
+                    ) from None
+                if not isinstance(record, dict):
+                    raise InputError(
+                        f"{name}:{number}: expected a JSON object, got {type(record).__name__}"
+                    )
+                rollouts.append(Rollout(name, number, raw, record))
+    except FileNotFoundError:
+        raise InputError(f"{name}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{name}: is a directory, expected a JSONL file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    return rollouts
+
+
+def failures_path_for(path: str | Path) -> Path:
+    """The failures sidecar NeMo Gym writes next to a rollouts file: ``<stem>_failures.jsonl``."""
+    path = Path(path)
+    return path.with_name(path.stem + "_failures.jsonl")
+
+
+def line_digest(raw: str) -> str:
+    """A short fingerprint of one line, to notice that a file changed between two steps.
+
+    The ``sha1:`` prefix keeps spreadsheet programs from reading the value as a number.
+    """
+    return "sha1:" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def reward_of(record: dict[str, Any]) -> float | None:
+    """The numeric, finite ``reward``, or None (a missing, null, boolean or NaN reward)."""
+    value = record.get("reward")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def is_masked(record: dict[str, Any]) -> bool:
+    """True when the verifier set ``mask_sample: true`` (the reward is not a valid measurement)."""
+    return record.get("mask_sample") is True
+
+
+def agent_of(record: dict[str, Any]) -> str:
+    """What ran the rollout: ``agent_ref.name``, else the environment server, else the source."""
+    agent_ref = record.get(AGENT_REF_KEY)
+    if isinstance(agent_ref, dict) and isinstance(agent_ref.get("name"), str):
+        return agent_ref["name"]
+    for key in (ENVIRONMENT_SERVER_KEY, TASK_SOURCE_KEY):
+        if isinstance(record.get(key), str):
+            return record[key]
+    return "unknown"
+
+
+def source_of(record: dict[str, Any]) -> str:
+    """Where the task came from: ``task_source``, else ``agent_ref.name``, else the server."""
+    if isinstance(record.get(TASK_SOURCE_KEY), str):
+        return record[TASK_SOURCE_KEY]
+    return agent_of(record)
+
+
+def task_key(rollout: Rollout) -> str:
+    """A name for the task a rollout belongs to, shared by all repeats of that task.
+
+    ``<agent>#<_ng_task_index>`` when the line has a task index. Without one,
+    ``<agent>#prompt-<hash>`` from the prompt (``responses_create_params.input``).
+    Without either, the line itself (``<file>:<line>``), so the rollout is a task of its own.
+    """
+    record = rollout.record
+    index = record.get(TASK_INDEX_KEY)
+    if isinstance(index, (int, str)) and not isinstance(index, bool):
+        return f"{agent_of(record)}#{index}"
+    params = record.get("responses_create_params")
+    if isinstance(params, dict) and "input" in params:
+        text = json.dumps(params["input"], sort_keys=True, ensure_ascii=False)
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+        return f"{agent_of(record)}#prompt-{digest}"
+    return f"{rollout.path}:{rollout.line}"
+
+
+def identity_of(rollout: Rollout) -> tuple[str, Any, Any] | None:
+    """``(agent, _ng_task_index, _ng_rollout_index)``, or None when the line has no task index."""
+    record = rollout.record
+    if TASK_INDEX_KEY not in record:
+        return None
+    return agent_of(record), record.get(TASK_INDEX_KEY), record.get(ROLLOUT_INDEX_KEY, 0)
+
+
+def usage_tokens(record: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(input, output) token counts from ``response.usage``; Responses or Chat Completions names."""
+    response = record.get("response")
+    usage = response.get("usage") if isinstance(response, dict) else None
+    if not isinstance(usage, dict):
+        return None, None
+
+    def count(*names: str) -> int | None:
+        for name in names:
+            value = usage.get(name)
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                return value
+        return None
+
+    return count("input_tokens", "prompt_tokens"), count("output_tokens", "completion_tokens")
+
+
+def incomplete_reason(record: dict[str, Any]) -> str | None:
+    """Why the model's response stopped early (``response.incomplete_details.reason``), or None."""
+    response = record.get("response")
+    if not isinstance(response, dict):
+        return None
+    details = response.get("incomplete_details")
+    if isinstance(details, dict) and details.get("reason"):
+        return str(details["reason"])
+    if response.get("status") == "incomplete":
+        return "incomplete"
+    return None
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def parse_edges(text: str) -> list[float]:
+    """Parse ``--reward-edges`` ("0.5" or "0,0.5,1") into a strictly increasing list."""
+    try:
+        edges = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputError(
+            f"--reward-edges: {text!r} is not a comma-separated list of numbers"
+        ) from None
+    if not edges:
+        raise InputError("--reward-edges: give at least one number")
+    if any(later <= earlier for earlier, later in itertools.pairwise(edges)):
+        raise InputError(f"--reward-edges: {text!r} must be strictly increasing")
+    return edges
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def reward_bucket(reward: float | None, edges: Sequence[float]) -> str:
+    """Label a reward by the interval of ``edges`` it falls in, e.g. ``reward<1``, ``reward>=1``."""
+    if reward is None:
+        return NO_REWARD_BUCKET
+    if reward < edges[0]:
+        return f"reward<{_number(edges[0])}"
+    for low, high in itertools.pairwise(edges):
+        if low <= reward < high:
+            return f"{_number(low)}<=reward<{_number(high)}"
+    return f"reward>={_number(edges[-1])}"
+
+
+def pass_rate_bucket(rate: float | None) -> str:
+    """Bucket a task's pass rate: unsolved (0), hard (<0.5), easy (<1), solved (1)."""
+    if rate is None:
+        return UNSCORED_BUCKET
+    if rate <= 0.0:
+        return "unsolved"
+    if rate < 0.5:
+        return "hard"
+    if rate < 1.0:
+        return "easy"
+    return "solved"
+
+
+def task_pass_rates(rollouts: Iterable[Rollout], threshold: float) -> dict[str, float | None]:
+    """Pass rate of every task: the share of its scored, unmasked repeats with reward >= threshold.
+
+    A task with no scored, unmasked repeat gets None.
+    """
+    passed: dict[str, int] = {}
+    scored: dict[str, int] = {}
+    for rollout in rollouts:
+        key = task_key(rollout)
+        passed.setdefault(key, 0)
+        scored.setdefault(key, 0)
+        reward = reward_of(rollout.record)
+        if reward is None or is_masked(rollout.record):
+            continue
+        scored[key] += 1
+        passed[key] += int(reward >= threshold)
+    return {key: (passed[key] / scored[key] if scored[key] else None) for key in scored}
+
+
+GROUPINGS = ("task", "task_source", "agent", "reward_bucket", "pass_rate")
+
+
+def known_groups(by: str, edges: Sequence[float]) -> set[str]:
+    """Group names that ``--by`` can produce whatever the data: the buckets of pass_rate and
+    reward_bucket. Other groupings are named by the data itself, so this is empty for them."""
+    if by == "pass_rate":
+        return {*PASS_RATE_BUCKETS, UNSCORED_BUCKET}
+    if by == "reward_bucket":
+        probes = [edges[0] - 1, *edges]
+        return {reward_bucket(value, edges) for value in probes} | {NO_REWARD_BUCKET}
+    return set()
+
+
+def grouper(
+    by: str, rollouts: Sequence[Rollout], *, threshold: float, edges: Sequence[float]
+) -> Callable[[Rollout], str]:
+    """Return a function that names the group of a rollout for ``--by``."""
+    if by == "task":
+        return task_key
+    if by == "task_source":
+        return lambda rollout: source_of(rollout.record)
+    if by == "agent":
+        return lambda rollout: agent_of(rollout.record)
+    if by == "reward_bucket":
+        return lambda rollout: reward_bucket(reward_of(rollout.record), edges)
+    if by == "pass_rate":
+        rates = task_pass_rates(rollouts, threshold)
+        return lambda rollout: pass_rate_bucket(rates[task_key(rollout)])
+    raise InputError(f"--by: unknown grouping {by!r}; choose one of {', '.join(GROUPINGS)}")
+
+
+# --------------------------------------------------------------------------- output
+
+
+def check_output_path(output: str | Path, inputs: Iterable[str | Path], overwrite: bool) -> Path:
+    """Refuse to write over an input file, or over an existing file without ``--overwrite``."""
+    target = Path(output)
+    for source in inputs:
+        if Path(source).resolve() == target.resolve():
+            raise InputError(f"{output}: output is one of the input files; choose another path")
+    if target.exists() and not overwrite:
+        raise InputError(f"{output}: already exists; pass --overwrite to replace it")
+    if not target.parent.is_dir():
+        raise InputError(f"{output}: directory {target.parent} does not exist")
+    return target
+
+
+def write_lines(path: str | Path, lines: Iterable[str]) -> int:
+    """Write lines (without line endings) to ``path`` atomically; return how many were written."""
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.partial")
+    count = 0
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as handle:
+            for line in lines:
+                handle.write(line + "\n")
+                count += 1
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def run_cli(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
+    """Run a tool's main function; print input errors as one ``error:`` line, never a traceback."""
+    try:
+        return main(argv)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except BrokenPipeError:
+        # The reader of stdout went away (for example `| head`); nothing left to report.
+        return EXIT_OK
