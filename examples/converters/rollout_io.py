@@ -7,6 +7,8 @@ Standard library only; Python 3.11 or newer.
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -36,21 +38,26 @@ def _source_name(path: str) -> str:
 def iter_jsonl(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (line number, object) for each non-blank line of a JSONL file.
 
-    ``path`` may be ``-`` for standard input. A line that is not valid JSON, or
-    that holds something other than a JSON object, raises InputError naming the
-    file and the line.
+    ``path`` may be ``-`` for standard input. A line that is not UTF-8 text, is
+    not valid JSON, or holds something other than a JSON object raises
+    InputError naming the file and the line. A UTF-8 byte order mark at the
+    start of the file is ignored.
     """
     name = _source_name(path)
     try:
-        handle = sys.stdin if path == STDIO else open(path, encoding="utf-8")
+        handle = sys.stdin.buffer if path == STDIO else open(path, "rb")
     except OSError as exc:
         raise InputError(f"{name}: cannot open input: {exc.strerror or exc}") from None
     try:
-        for line_number, line in enumerate(handle, start=1):
+        for line_number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if line_number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{name}:{line_number}: not UTF-8 text ({exc.reason})") from None
             if not line.strip():
                 continue
             try:
-                value = json.loads(line.rstrip("\r\n"))
+                value = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(
                     f"{name}:{line_number}: not valid JSON ({exc.msg} at column {exc.colno})"
@@ -60,10 +67,10 @@ def iter_jsonl(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
                     f"{name}:{line_number}: expected a JSON object, got {type(value).__name__}"
                 )
             yield line_number, value
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read input: {exc.strerror or exc}") from None
     finally:
-        if handle is not sys.stdin:
+        if handle is not sys.stdin.buffer:
             handle.close()
 
 
@@ -114,9 +121,16 @@ def check_distinct_paths(input_path: str, output_path: str) -> None:
 
 
 def reward_of(rollout: dict[str, Any]) -> float | None:
-    """The rollout's numeric reward, or None when it has none (booleans do not count)."""
+    """The rollout's numeric reward, or None when it has none.
+
+    Booleans do not count, and neither do NaN or infinite values, which
+    Python's JSON reader accepts: they compare false with every threshold, so
+    they would slip through filters and break the ranking of a task's rollouts.
+    """
     reward = rollout.get("reward")
     if isinstance(reward, bool) or not isinstance(reward, (int, float)):
+        return None
+    if not math.isfinite(reward):
         return None
     return float(reward)
 
@@ -159,6 +173,12 @@ def run_cli(main: Callable[[list[str] | None], int], argv: list[str] | None = No
         return main(argv)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except BrokenPipeError:
+        # The program reading standard output stopped early (for example `| head`).
+        # Point stdout at /dev/null so that the interpreter's final flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_INPUT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

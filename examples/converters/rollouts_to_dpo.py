@@ -2,7 +2,7 @@
 
 Usage:
     python rollouts_to_dpo.py IN.jsonl OUT.jsonl [--min-margin M]
-                              [--group-by {task_index,prompt}]
+                              [--group-by {task_index,prompt}] [--format {trl,nemo-rl}]
                               [--reasoning-key KEY] [--tools-format {function,flat}]
                               [--arguments-format {object,string}]
                               [--keep-incomplete] [--include-metadata]
@@ -15,8 +15,14 @@ this script. For each task it takes the rollout with the highest reward as
 
 when the reward difference is positive and at least --min-margin. That is the
 conversational preference format with an explicit prompt that TRL's
-DPOTrainer reads. Messages are translated as in rollouts_to_sft.py, which must
-sit in the same directory. Standard library only.
+DPOTrainer reads. With --format nemo-rl it writes the same pair in the shape
+of NeMo RL's PreferenceDataset instead:
+
+    {"context": [...], "completions": [{"rank": 0, "completion": [...]},
+                                       {"rank": 1, "completion": [...]}]}
+
+Messages are translated as in rollouts_to_sft.py, which must sit in the same
+directory. Standard library only.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ SKIP_TOO_FEW = "task has fewer than two usable rollouts"
 SKIP_MIXED_PROMPTS = "rollouts with the same _ng_task_index have different prompts"
 SKIP_MARGIN = "task's reward margin is not positive or is below --min-margin"
 SKIP_MIDDLE = "neither the highest nor the lowest reward of its task"
+SKIP_IDENTICAL = "task's best and worst rollouts have identical completions"
 
 
 def _prompt_key(rollout: dict[str, Any]) -> str:
@@ -113,15 +120,18 @@ def build_pairs(
     arguments_format: str = "object",
     keep_incomplete: bool = False,
     include_metadata: bool = False,
+    output_format: str = "trl",
     skipped: Counter | None = None,
 ) -> list[dict[str, Any]]:
     """Return one preference record per task whose best and worst rollouts differ enough.
 
-    Rollouts flagged ``mask_sample: true`` and rollouts without a numeric reward
-    never take part. Groups are formed by ``_ng_task_index`` (``group_by="task_index"``)
-    or by identical input, instructions and tools (``group_by="prompt"``). Every
-    rollout that does not end up in a record adds one count under its reason to
-    ``skipped``.
+    Rollouts flagged ``mask_sample: true`` and rollouts without a finite numeric
+    reward never take part. Groups are formed by ``_ng_task_index``
+    (``group_by="task_index"``) or by identical input, instructions and tools
+    (``group_by="prompt"``). A task yields no record when its reward margin is not
+    positive or is below ``min_margin``, or when its best and worst rollouts
+    produced the same messages. Every rollout that does not end up in a record
+    adds one count under its reason to ``skipped``.
     """
     if skipped is None:
         skipped = Counter()
@@ -173,14 +183,11 @@ def build_pairs(
         if margin <= 0 or margin < min_margin:
             skipped[SKIP_MARGIN] += len(candidates)
             continue
+        if chosen["completion"] == rejected["completion"]:
+            skipped[SKIP_IDENTICAL] += len(candidates)
+            continue
         skipped[SKIP_MIDDLE] += len(candidates) - 2
-        record: dict[str, Any] = {
-            "prompt": first["prompt"],
-            "chosen": chosen["completion"],
-            "rejected": rejected["completion"],
-        }
-        if first["tools"]:
-            record["tools"] = first["tools"]
+        record = _preference_record(first["prompt"], chosen, rejected, first["tools"], output_format)
         if include_metadata:
             record["metadata"] = {
                 "task_index": first["task_index"],
@@ -191,6 +198,34 @@ def build_pairs(
             }
         pairs.append(record)
     return pairs
+
+
+def _preference_record(
+    prompt: list[dict[str, Any]],
+    chosen: dict[str, Any],
+    rejected: dict[str, Any],
+    tools: list[dict[str, Any]],
+    output_format: str,
+) -> dict[str, Any]:
+    """One pair in TRL's preference format, or in NeMo RL's PreferenceDataset format."""
+    if output_format == "nemo-rl":
+        # NeMo RL's DPO preprocessing does not pass a tools list to the chat template,
+        # so tool schemas are left out; PreferenceDataset adds task_name itself.
+        return {
+            "context": prompt,
+            "completions": [
+                {"rank": 0, "completion": chosen["completion"]},
+                {"rank": 1, "completion": rejected["completion"]},
+            ],
+        }
+    record: dict[str, Any] = {
+        "prompt": prompt,
+        "chosen": chosen["completion"],
+        "rejected": rejected["completion"],
+    }
+    if tools:
+        record["tools"] = tools
+    return record
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,6 +251,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("task_index", "prompt"),
         default="task_index",
         help="Group rollouts by _ng_task_index or by identical prompt (default: task_index).",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("trl", "nemo-rl"),
+        default="trl",
+        help="Record shape: TRL's prompt/chosen/rejected (default) or NeMo RL's "
+        "context/completions.",
     )
     parser.add_argument(
         "--reasoning-key",
@@ -265,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         arguments_format=args.arguments_format,
         keep_incomplete=args.keep_incomplete,
         include_metadata=args.include_metadata,
+        output_format=args.format,
         skipped=skipped,
     )
     written = write_jsonl(args.output, pairs)

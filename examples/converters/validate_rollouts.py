@@ -32,6 +32,7 @@ def load_validator(schema_path: Path, *, allow_unstamped: bool = False) -> Any:
     """
     try:
         from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
     except ImportError:
         raise InputError(
             "validate_rollouts.py needs the jsonschema package: pip install jsonschema"
@@ -42,10 +43,21 @@ def load_validator(schema_path: Path, *, allow_unstamped: bool = False) -> Any:
         raise InputError(f"{schema_path}: cannot read schema: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{schema_path}: schema is not valid JSON ({exc.msg})") from None
+    if not isinstance(schema, dict):
+        raise InputError(f"{schema_path}: schema is not a JSON object")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise InputError(f"{schema_path}: not a valid JSON Schema ({exc.message})") from None
     if allow_unstamped:
+        definitions = schema.get("$defs")
+        if not isinstance(definitions, dict) or "rollout_fields" not in definitions:
+            raise InputError(
+                f"{schema_path}: --allow-unstamped needs a schema with $defs/rollout_fields"
+            )
         schema = {
             "$schema": schema.get("$schema"),
-            "$defs": schema["$defs"],
+            "$defs": definitions,
             "$ref": "#/$defs/rollout_fields",
         }
     return Draft202012Validator(schema)

@@ -24,6 +24,7 @@ SCHEMA_PATH = CONVERTERS / "rollout.schema.json"
 
 sys.path.insert(0, str(CONVERTERS))
 
+import check_training_files  # noqa: E402
 import filter_rollouts  # noqa: E402
 import rollout_io  # noqa: E402
 import rollouts_to_dpo  # noqa: E402
@@ -125,6 +126,26 @@ def test_reward_of_ignores_booleans_and_missing_rewards():
     assert rollout_io.reward_of({}) is None
 
 
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_reward_of_ignores_non_finite_rewards(literal):
+    # Python's JSON reader accepts these literals; a NaN compares false with every bound.
+    rollout = json.loads(f'{{"reward": {literal}}}')
+    assert rollout_io.reward_of(rollout) is None
+
+
+def test_read_jsonl_names_the_line_that_is_not_utf8(tmp_path):
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"a": "caf\xe9"}\n')
+    with pytest.raises(rollout_io.InputError, match=r"latin1\.jsonl:2: not UTF-8 text"):
+        rollout_io.read_jsonl(str(path))
+
+
+def test_read_jsonl_accepts_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"a": 1}\n{"a": 2}\n')
+    assert rollout_io.read_jsonl(str(path)) == [{"a": 1}, {"a": 2}]
+
+
 # -- filter_rollouts -------------------------------------------------------------------
 
 
@@ -164,6 +185,16 @@ def test_filter_keeps_input_order():
     kept = filter_rollouts.filter_rollouts(sample_rollouts(), max_per_task=2)
     positions = [sample_rollouts().index(r) for r in kept]
     assert positions == sorted(positions)
+
+
+def test_filter_drops_nan_rewards_once_a_threshold_is_set():
+    rows = [json.loads('{"reward": NaN, "_ng_task_index": 0}'), {"reward": 1.0, "_ng_task_index": 0}]
+    skipped = Counter()
+    kept = filter_rollouts.filter_rollouts(rows, min_reward=0.5, skipped=skipped)
+    assert kept == [rows[1]]
+    assert skipped == Counter({filter_rollouts.SKIP_NO_REWARD: 1})
+    capped = filter_rollouts.filter_rollouts(rows, max_per_task=1)
+    assert capped == [rows[1]]
 
 
 def test_filter_max_per_task_needs_a_task_index():
@@ -420,6 +451,45 @@ def test_dpo_detects_task_indices_shared_by_different_prompts():
     pairs = rollouts_to_dpo.build_pairs([*rollouts, clash], include_metadata=True, skipped=skipped)
     assert [p["metadata"]["task_index"] for p in pairs] == [3]
     assert skipped[rollouts_to_dpo.SKIP_MIXED_PROMPTS] == 4
+
+
+def test_dpo_never_ranks_a_non_finite_reward():
+    task0 = [json.loads(json.dumps(r)) for r in sample_rollouts() if r["_ng_task_index"] == 0]
+    broken = json.loads(json.dumps(task0[0]))
+    broken["reward"] = float("nan")
+    broken["_ng_rollout_index"] = 9
+    for order in ([broken, *task0], [*task0, broken]):
+        skipped = Counter()
+        pairs = rollouts_to_dpo.build_pairs(order, include_metadata=True, skipped=skipped)
+        assert [p["metadata"]["chosen_rollout_index"] for p in pairs] == [0]
+        assert [p["metadata"]["rejected_rollout_index"] for p in pairs] == [1]
+        assert skipped[rollouts_to_dpo.SKIP_NO_REWARD] == 1
+
+
+def test_dpo_skips_a_task_whose_best_and_worst_completions_are_identical():
+    task1 = [json.loads(json.dumps(r)) for r in sample_rollouts() if r["_ng_task_index"] == 1]
+    assert task1[0]["response"]["output"] == task1[1]["response"]["output"]
+    task1[1]["reward"] = 0.0
+    skipped = Counter()
+    assert rollouts_to_dpo.build_pairs(task1, skipped=skipped) == []
+    assert skipped == Counter({rollouts_to_dpo.SKIP_IDENTICAL: 2})
+
+
+def test_dpo_nemo_rl_format():
+    trl_pairs = rollouts_to_dpo.build_pairs(sample_rollouts(), include_metadata=True)
+    pairs = rollouts_to_dpo.build_pairs(
+        sample_rollouts(), include_metadata=True, output_format="nemo-rl"
+    )
+    assert len(pairs) == len(trl_pairs) == 2
+    for pair, trl_pair in zip(pairs, trl_pairs):
+        assert set(pair) == {"context", "completions", "metadata"}
+        assert pair["context"] == trl_pair["prompt"]
+        assert pair["completions"] == [
+            {"rank": 0, "completion": trl_pair["chosen"]},
+            {"rank": 1, "completion": trl_pair["rejected"]},
+        ]
+        assert pair["metadata"] == trl_pair["metadata"]
+        assert check_training_files.record_problems(pair) == []
 
 
 def test_dpo_rollouts_without_task_index():
@@ -806,3 +876,285 @@ def test_validate_rollouts_bad_json_line():
     result = run_script("validate_rollouts", str(bad))
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: {bad}:3: not valid JSON")
+
+
+# -- further command-line behaviour ----------------------------------------------------
+
+
+def test_cli_nan_reward_in_the_file(tmp_path):
+    rows = sample_rollouts()
+    path = tmp_path / "nan.jsonl"
+    lines = [json.dumps(r) for r in rows]
+    lines[1] = lines[1].replace('"reward": 0.0', '"reward": NaN')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_script("filter_rollouts", str(path), str(tmp_path / "out.jsonl"), "--min-reward", "0")
+    assert result.returncode == 0, result.stderr
+    assert "no numeric reward (a reward threshold is set)" in result.stderr
+    kept = read_lines(tmp_path / "out.jsonl")
+    assert (0, 1) not in [(r["_ng_task_index"], r["_ng_rollout_index"]) for r in kept]
+
+
+def test_cli_dpo_nemo_rl_format(tmp_path):
+    out = tmp_path / "dpo.jsonl"
+    result = run_script("rollouts_to_dpo", str(SAMPLE), str(out), "--format", "nemo-rl")
+    assert result.returncode == 0, result.stderr
+    pairs = read_lines(out)
+    assert len(pairs) == 2
+    assert all(set(p) == {"context", "completions"} for p in pairs)
+
+
+@pytest.mark.parametrize("script", ["filter_rollouts", "rollouts_to_sft"])
+def test_cli_closed_output_pipe_ends_quietly(script, tmp_path):
+    big = tmp_path / "big.jsonl"
+    line_block = SAMPLE.read_text(encoding="utf-8")
+    big.write_text(line_block * 300, encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, str(CONVERTERS / f"{script}.py"), str(big), "-"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.read(100)
+    process.stdout.close()
+    stderr = process.stderr.read().decode("utf-8")
+    process.stderr.close()
+    assert process.wait(timeout=120) == 1
+    assert "Traceback" not in stderr
+    assert "BrokenPipeError" not in stderr
+
+
+def test_validate_rollouts_rejects_a_broken_schema(tmp_path):
+    not_schema = tmp_path / "schema.json"
+    not_schema.write_text('{"type": 12}', encoding="utf-8")
+    result = run_script("validate_rollouts", str(SAMPLE), "--schema", str(not_schema))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: {not_schema}: not a valid JSON Schema")
+    assert "Traceback" not in result.stderr
+
+    no_defs = tmp_path / "plain.json"
+    no_defs.write_text('{"type": "object"}', encoding="utf-8")
+    plain = run_script("validate_rollouts", str(SAMPLE), "--schema", str(no_defs))
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    relaxed = run_script(
+        "validate_rollouts", str(SAMPLE), "--schema", str(no_defs), "--allow-unstamped"
+    )
+    assert relaxed.returncode == 1
+    assert "--allow-unstamped needs a schema with $defs/rollout_fields" in relaxed.stderr
+    assert "Traceback" not in relaxed.stderr
+
+
+# -- check_training_files ---------------------------------------------------------------
+
+
+def test_check_training_files_accepts_the_converter_output(tmp_path):
+    sft, dpo, nemo = tmp_path / "sft.jsonl", tmp_path / "dpo.jsonl", tmp_path / "nemo.jsonl"
+    assert run_script("rollouts_to_sft", str(SAMPLE), str(sft)).returncode == 0
+    assert run_script("rollouts_to_dpo", str(SAMPLE), str(dpo)).returncode == 0
+    assert run_script("rollouts_to_dpo", str(SAMPLE), str(nemo), "--format", "nemo-rl").returncode == 0
+    result = run_script("check_training_files", str(sft), str(dpo), str(nemo))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        f"{sft}: 11 records, ok",
+        f"{dpo}: 2 records, ok",
+        f"{nemo}: 2 records, ok",
+    ]
+
+
+def test_check_training_files_accepts_every_real_conversion(real_rollouts):
+    for rollouts in real_rollouts.values():
+        for record in rollouts_to_sft.convert(rollouts):
+            assert check_training_files.record_problems(record) == []
+        for output_format in ("trl", "nemo-rl"):
+            for pair in rollouts_to_dpo.build_pairs(
+                rollouts, group_by="prompt", output_format=output_format
+            ):
+                assert check_training_files.record_problems(pair) == []
+
+
+@pytest.mark.parametrize(
+    ("record", "problem"),
+    [
+        (
+            {"messages": [{"role": "user", "content": "hi"}]},
+            "messages does not end with an assistant message",
+        ),
+        ({"messages": []}, "messages is not a non-empty list of messages"),
+        (
+            {"messages": [{"role": "robot", "content": "x"}, {"role": "assistant", "content": "y"}]},
+            "messages[0] has role 'robot'",
+        ),
+        (
+            {
+                "prompt": [{"role": "system", "content": "s"}],
+                "chosen": [{"role": "assistant", "content": "a"}],
+                "rejected": [{"role": "assistant", "content": "b"}],
+            },
+            "prompt does not end with a user or tool message",
+        ),
+        (
+            {
+                "prompt": [{"role": "user", "content": "q"}],
+                "chosen": [{"role": "assistant", "content": "", "tool_calls": [{"function": {}}]}],
+                "rejected": [{"role": "assistant", "content": "b"}],
+            },
+            "chosen[0] has a tool call without a function name",
+        ),
+        (
+            {"context": [{"role": "user", "content": "q"}], "completions": []},
+            "completions must hold exactly two entries",
+        ),
+        ({"text": "plain"}, "no messages, chosen/rejected or completions key"),
+    ],
+)
+def test_check_training_files_reports_problems(record, problem):
+    assert problem in check_training_files.record_problems(record)
+
+
+def test_check_training_files_cli_reports_file_and_line(tmp_path):
+    path = tmp_path / "sft.jsonl"
+    good = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+    bad = {"messages": [{"role": "user", "content": "q"}]}
+    path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    result = run_script("check_training_files", str(path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:2: messages does not end with an assistant message",
+        f"{path}: 2 records, 1 with problems",
+    ]
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json\n", encoding="utf-8")
+    failed = run_script("check_training_files", str(broken))
+    assert failed.returncode == 1
+    assert failed.stderr.startswith(f"error: {broken}:1: not valid JSON")
+    assert "Traceback" not in failed.stderr
+
+
+# -- check_task_rows (imports nemo_gym, which needs a newer Python than this project) ----
+
+TASK_ROW_STUBS = {
+    "pydantic/__init__.py": """
+class ValidationError(Exception):
+    def __init__(self, errors):
+        super().__init__("invalid")
+        self._errors = errors
+
+    def errors(self):
+        return self._errors
+""",
+    "nemo_gym/__init__.py": "",
+    "nemo_gym/episode_types.py": """
+def is_materialized_task_row(row):
+    return isinstance(row.get("task_id"), dict) and "task_input" in row
+""",
+    "nemo_gym/base_resources_server.py": """
+from pydantic import ValidationError
+
+
+class BaseRunRequest:
+    @classmethod
+    def model_validate(cls, row):
+        if not isinstance(row, dict):
+            raise ValidationError([{"loc": (), "msg": "Input should be a valid dictionary"}])
+        params = row.get("responses_create_params")
+        if not isinstance(params, dict):
+            raise ValidationError([{"loc": ("responses_create_params",), "msg": "Field required"}])
+        if "input" not in params:
+            raise ValidationError([{"loc": ("responses_create_params", "input"), "msg": "Field required"}])
+        return cls()
+""",
+}
+
+
+def test_check_task_rows_imports_only_released_names(gym_release):
+    import ast
+
+    tree = ast.parse((CONVERTERS / "check_task_rows.py").read_text(encoding="utf-8"))
+    imports = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    gym_imports = [node for node in imports if node.module.startswith("nemo_gym")]
+    assert {node.module for node in gym_imports} == {
+        "nemo_gym.base_resources_server",
+        "nemo_gym.episode_types",
+    }
+    for node in gym_imports:
+        source = gym_release / (node.module.replace(".", "/") + ".py")
+        defined = {
+            item.name
+            for item in ast.parse(source.read_text(encoding="utf-8")).body
+            if isinstance(item, (ast.ClassDef, ast.FunctionDef))
+        }
+        assert {alias.name for alias in node.names} <= defined, node.module
+    collate = (gym_release / "nemo_gym" / "train_data_utils.py").read_text(encoding="utf-8")
+    assert "sample = BaseRunRequest.model_validate(sample_dict)" in collate
+    assert "is_materialized_task_row(sample)" in collate
+
+
+def test_check_task_rows_reports_file_and_line(tmp_path):
+    stubs = tmp_path / "stubs"
+    for name, text in TASK_ROW_STUBS.items():
+        (stubs / name).parent.mkdir(parents=True, exist_ok=True)
+        (stubs / name).write_text(text, encoding="utf-8")
+    rows = tmp_path / "train.jsonl"
+    rows.write_bytes(
+        b'{"responses_create_params": {"input": "hi"}}\n'
+        b'{"responses_create_params": {}}\n'
+        b"\n"
+        b'{"task_id": {"taskset": "t"}, "task_input": {}}\n'
+        b"[1]\n"
+        b'{"responses_create_params": {"input": "caf\xe9"}}\n'
+    )
+    result = subprocess.run(
+        [sys.executable, str(CONVERTERS / "check_task_rows.py"), str(rows)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(stubs), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{rows}:2: responses_create_params.input: Field required",
+        f"{rows}:3: not valid JSON (Expecting value)",
+        f"{rows}:5: (row): Input should be a valid dictionary",
+        f"{rows}:6: not UTF-8 text (invalid continuation byte)",
+        "4 invalid row(s)",
+    ]
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text('{"responses_create_params": {"input": "hi"}}\n', encoding="utf-8")
+    ok = subprocess.run(
+        [sys.executable, str(CONVERTERS / "check_task_rows.py"), str(clean)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(stubs), "PATH": "/usr/bin:/bin"},
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout == "0 invalid row(s)\n"
+
+
+# -- the pages that show these scripts -------------------------------------------------
+
+PAGES = ROOT / "docs" / "training" / "datasets"
+
+
+def test_prepare_page_says_nemo_gym_ships_no_converter_and_includes_the_scripts():
+    page = (PAGES / "prepare-for-training.md").read_text(encoding="utf-8")
+    assert "NeMo Gym 0.7.0 ships no converter from rollouts to SFT or DPO" in page
+    for script in ("filter_rollouts.py", "rollouts_to_sft.py", "rollouts_to_dpo.py",
+                   "check_training_files.py"):
+        assert f"{{literalinclude}} /../examples/converters/{script}" in page, script
+
+
+def test_pages_include_only_scripts_that_exist():
+    import re
+
+    for page in PAGES.glob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"/\.\./(examples/converters/[\w.]+)", text):
+            assert (ROOT / target).is_file(), (page.name, target)
+
+
+def test_deprecated_collate_alias_is_mentioned_once_site_wide():
+    hits = [
+        (page.relative_to(ROOT), text.count("ng_prepare_data"))
+        for page in (ROOT / "docs").rglob("*.md")
+        if "ng_prepare_data" in (text := page.read_text(encoding="utf-8"))
+    ]
+    assert hits == [(Path("docs/training/datasets/validate-format.md"), 1)]

@@ -1,0 +1,65 @@
+"""Find the task rows that `gym dataset collate` leaves out of its metrics without a message.
+
+Usage:
+    python check_task_rows.py TASKS.jsonl [TASKS.jsonl ...]
+
+Validates every line with the model collate uses, NeMo Gym's BaseRunRequest,
+and prints one line per invalid row as FILE:LINE: FIELD: MESSAGE (the first
+error of the row), then the number of invalid rows. Exits 0 when every row is
+valid and 1 otherwise. Run it with the Python environment that has nemo-gym
+installed. A blank line is reported too: collate stops on it. Materialized
+taskset rows (an object `task_id` and a `task_input`) are skipped: collate
+does not check them against BaseRunRequest.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from pydantic import ValidationError
+
+from nemo_gym.base_resources_server import BaseRunRequest
+from nemo_gym.episode_types import is_materialized_task_row
+
+
+def row_problem(raw: bytes) -> str | None:
+    """Why one line fails collate's row check, or None when it passes."""
+    try:
+        row = json.loads(raw.decode("utf-8"))
+        if isinstance(row, dict) and is_materialized_task_row(row):
+            return None
+        BaseRunRequest.model_validate(row)
+    except UnicodeDecodeError as error:
+        return f"not UTF-8 text ({error.reason})"
+    except json.JSONDecodeError as error:
+        return f"not valid JSON ({error.msg})"
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(row)"
+        return f"{where}: {first['msg']}"
+    return None
+
+
+def main(paths: list[str]) -> int:
+    invalid = 0
+    for path in paths:
+        try:
+            handle = open(path, "rb")
+        except OSError as error:
+            print(f"{path}: cannot open ({error.strerror})", file=sys.stderr)
+            return 1
+        with handle:
+            for number, line in enumerate(handle, start=1):
+                problem = row_problem(line)
+                if problem is not None:
+                    invalid += 1
+                    print(f"{path}:{number}: {problem}")
+    print(f"{invalid} invalid row(s)")
+    return 1 if invalid else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit("usage: python check_task_rows.py TASKS.jsonl [TASKS.jsonl ...]")
+    sys.exit(main(sys.argv[1:]))
