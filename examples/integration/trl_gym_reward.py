@@ -5,7 +5,9 @@ TRL 1.16's ``GRPOTrainer`` calls each reward function with keyword arguments:
 (one value per completion), and ``trainer_state``, ``log_extra`` and
 ``log_metric``. It expects one float per completion; ``None`` means "no reward
 from this function" for that completion (``trl/trainer/grpo_trainer.py``,
-``_calculate_rewards``). The dataset this function expects is written by
+``_calculate_rewards``), and a completion that no function scored gets zero
+advantage. This function returns ``None`` when ``/verify`` fails and, by
+default, when the verifier sets ``mask_sample``. The dataset this function expects is written by
 ``prepare_prompts.py --format trl``: a ``prompt`` column and a ``gym_task``
 column holding the Gym task row as JSON.
 
@@ -52,6 +54,7 @@ def make_gym_reward_func(
     timeout: float = DEFAULT_TIMEOUT_S,
     seed_session: bool = False,
     failure_value: float | None = None,
+    skip_masked: bool = True,
 ) -> Callable[..., list[float | None]]:
     """Build a reward function for ``GRPOTrainer(reward_funcs=[...])``.
 
@@ -63,6 +66,10 @@ def make_gym_reward_func(
         seed_session: call ``/seed_session`` first (stateful servers only).
         failure_value: reward for a completion whose ``/verify`` failed; the
             default ``None`` makes TRL skip this function for that completion.
+        skip_masked: return ``None`` for a completion whose verify response sets
+            ``mask_sample`` (the reward is not a valid measurement, for example
+            because a judge failed), so TRL leaves it out of training. With
+            ``False`` the verifier's reward is returned as it is.
     """
     verifier = GymVerifier(verify_url, timeout=timeout, seed_session=seed_session)
 
@@ -77,7 +84,8 @@ def make_gym_reward_func(
         rewards: list[float | None] = []
         for result in verifier.verify_many(pairs, max_workers=max_workers):
             if isinstance(result, dict):
-                rewards.append(float(result["reward"]))
+                masked = skip_masked and bool(result.get("mask_sample"))
+                rewards.append(None if masked else float(result["reward"]))
             else:
                 print(f"[gym_verify] {result}", file=sys.stderr, flush=True)
                 rewards.append(failure_value)

@@ -337,12 +337,33 @@ def test_trl_reward_func_scores_conversational_and_standard_completions(fake_gym
     assert rewards == [1.0, 0.0, 1.0]
 
 
+def test_trl_completion_text_reads_content_parts() -> None:
+    parts = [{"role": "assistant", "content": [{"type": "text", "text": "\\boxed"}, {"type": "text", "text": "{B}"}]}]
+    assert trl_gym_reward.completion_text(parts) == "\\boxed{B}"
+    # The last assistant message is the one verified.
+    turns = [{"role": "assistant", "content": "draft"}, {"role": "tool", "content": "ok"}, {"role": "assistant", "content": "final"}]
+    assert trl_gym_reward.completion_text(turns) == "final"
+    with pytest.raises(ValueError, match="cannot read a completion of type dict"):
+        trl_gym_reward.completion_text({"content": "x"})
+
+
 def test_trl_reward_func_failures_and_missing_column(fake_gym: FakeGym) -> None:
     reward_func = trl_gym_reward.make_gym_reward_func(fake_gym.url)
     bad = json.dumps(_task(force_status=500))
     assert reward_func(prompts=["q"], completions=["x"], gym_task=[bad]) == [None]
     with pytest.raises(KeyError, match="gym_task"):
         reward_func(prompts=["q"], completions=["x"])
+    zero_on_failure = trl_gym_reward.make_gym_reward_func(fake_gym.url, failure_value=0.0)
+    assert zero_on_failure(prompts=["q"], completions=["x"], gym_task=[bad]) == [0.0]
+
+
+def test_trl_reward_func_skips_masked_samples(fake_gym: FakeGym) -> None:
+    masked = json.dumps(_task("B", mask_me=True))
+    good = json.dumps(_task("B"))
+    kwargs = {"prompts": ["q", "q"], "completions": ["\\boxed{B}", "\\boxed{B}"], "gym_task": [masked, good]}
+    # The verifier marked the first reward as not a valid measurement: TRL gets None for it.
+    assert trl_gym_reward.make_gym_reward_func(fake_gym.url)(**kwargs) == [None, 1.0]
+    assert trl_gym_reward.make_gym_reward_func(fake_gym.url, skip_masked=False)(**kwargs) == [1.0, 1.0]
 
 
 # VeRL reward function
@@ -360,6 +381,10 @@ def test_verl_compute_score(fake_gym: FakeGym, monkeypatch: pytest.MonkeyPatch) 
         data_source="nemo_gym", solution_str="x", ground_truth=json.dumps(_task(force_status=500))
     )
     assert failed["score"] == 0.0 and failed["gym_verify_failed"] == 1.0
+    masked = verl_gym_reward.compute_score(
+        data_source="nemo_gym", solution_str="\\boxed{B}", ground_truth=json.dumps(_task("B", mask_me=True))
+    )
+    assert masked == {"score": 1.0, "gym_verify_failed": 0.0, "gym_mask_sample": 1.0}
 
 
 # stamp_agent_ref
