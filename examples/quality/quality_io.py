@@ -1,7 +1,14 @@
 """Shared helpers for the data-quality tools: read rollouts, name their groups, write JSONL.
 
-rollout_stats.py, balance_rollouts.py and review_sample.py import this module,
-so keep it in the same directory as them. Standard library only; Python 3.11+.
+rollout_stats.py, balance_rollouts.py, review_sample.py and the other scripts in
+this directory import this module, so keep it in the same directory as them.
+Standard library only; Python 3.11+.
+
+Reading a JSONL file (and its located error messages), the exit codes, the
+reward and mask helpers and the command-line wrapper come from
+``examples/converters/rollout_io.py``, which the rollout converters use too.
+Keep the repository's ``examples/`` layout, or put ``rollout_io.py`` next to
+this file.
 
 Every reader keeps each line exactly as it was read (``Rollout.raw``), so the
 tools can write selected rollouts back out byte for byte.
@@ -12,17 +19,45 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Exit codes shared by the quality tools (argparse also exits with 2).
-EXIT_OK = 0
-EXIT_INPUT_ERROR = 1
-EXIT_USAGE_ERROR = 2
+# rollout_io.py lives in ../converters/. Appending keeps a copy next to this file first.
+_CONVERTERS = Path(__file__).resolve().parent.parent / "converters"
+if _CONVERTERS.is_dir() and str(_CONVERTERS) not in sys.path:
+    sys.path.append(str(_CONVERTERS))
+
+try:
+    from rollout_io import (
+        EXIT_INPUT_ERROR,
+        EXIT_OK,
+        EXIT_USAGE_ERROR,
+        InputError,
+        is_masked,
+        iter_jsonl,
+        reward_of,
+        run_cli,
+    )
+except ModuleNotFoundError as exc:  # pragma: no cover - only without the examples/ layout
+    if exc.name != "rollout_io":
+        raise
+    raise SystemExit(
+        "error: the quality scripts need rollout_io.py from examples/converters/; keep the "
+        "repository's examples/ directory as it is, or put rollout_io.py next to quality_io.py"
+    ) from None
+
+__all__ = [
+    "EXIT_INPUT_ERROR",
+    "EXIT_OK",
+    "EXIT_USAGE_ERROR",
+    "InputError",
+    "is_masked",
+    "reward_of",
+    "run_cli",
+]
 
 # Keys that NeMo Gym stamps on every rollout line (nemo_gym/global_config.py).
 TASK_INDEX_KEY = "_ng_task_index"
@@ -38,9 +73,7 @@ PASS_RATE_BUCKETS = ("unsolved", "hard", "easy", "solved")
 UNSCORED_BUCKET = "unscored"
 NO_REWARD_BUCKET = "no_reward"
 
-
-class InputError(Exception):
-    """A problem with an input file or argument. The message names the file and line."""
+_LFS_POINTER_PREFIX = b"version https://git-lfs"
 
 
 @dataclass(frozen=True)
@@ -49,46 +82,56 @@ class Rollout:
 
     path: str
     line: int  # 1-based line number in ``path``
-    raw: str  # the line as read, without its line ending
+    raw: str  # the line as read, without its line ending (and without a byte order mark)
     record: dict[str, Any]
 
 
-def read_jsonl(path: str | Path) -> list[Rollout]:
-    """Read every non-blank line of a JSONL file as a JSON object.
+def _lfs_hint(name: str) -> str:
+    try:
+        with open(name, "rb") as handle:
+            start = handle.read(len(_LFS_POINTER_PREFIX))
+    except OSError:
+        return ""
+    return (
+        "; this is a Git LFS pointer, run `git lfs pull` first"
+        if start == _LFS_POINTER_PREFIX
+        else ""
+    )
 
-    Raises InputError naming ``path`` and the line for a line that is not JSON
-    or not an object, and naming ``path`` for a file that cannot be read.
+
+def read_jsonl(path: str | Path) -> list[Rollout]:
+    """Read every non-blank line of a JSONL file as a JSON object, keeping the line's text.
+
+    Parsing and its errors are those of ``rollout_io.iter_jsonl``: InputError names
+    ``path`` and the line for a line that is not UTF-8, not JSON or not an object,
+    and names ``path`` for a file that cannot be opened. Standard input is not
+    supported, because the tools read a file's lines a second time to keep their text.
     """
     name = str(path)
+    if name == "-":
+        raise InputError("-: reading standard input is not supported here; give a file path")
     rollouts: list[Rollout] = []
+    raw_handle = None
+    raw_lines: Iterable[tuple[int, bytes]] = ()
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            for number, line in enumerate(handle, start=1):
-                raw = line.rstrip("\r\n")
-                if not raw.strip():
-                    continue
-                try:
-                    record = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    hint = ""
-                    if number == 1 and raw.startswith("version https://git-lfs"):
-                        hint = "; this is a Git LFS pointer, run `git lfs pull` first"
-                    raise InputError(
-                        f"{name}:{number}: not valid JSON ({exc.msg} at column {exc.colno}){hint}"
-                    ) from None
-                if not isinstance(record, dict):
-                    raise InputError(
-                        f"{name}:{number}: expected a JSON object, got {type(record).__name__}"
-                    )
-                rollouts.append(Rollout(name, number, raw, record))
-    except FileNotFoundError:
-        raise InputError(f"{name}: file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a directory, expected a JSONL file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not UTF-8 text ({exc.reason})") from None
+        for number, record in iter_jsonl(name):
+            if raw_handle is None:
+                raw_handle = open(name, "rb")  # noqa: SIM115 - closed in finally
+                raw_lines = enumerate(raw_handle, start=1)
+            for index, raw in raw_lines:
+                if index == number:
+                    break
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
+            rollouts.append(Rollout(name, number, text, record))
+    except InputError as exc:
+        if ":1: not valid JSON" in str(exc):
+            raise InputError(f"{exc}{_lfs_hint(name)}") from None
+        raise
     except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
+        raise InputError(f"{name}: cannot read input: {exc.strerror or exc}") from None
+    finally:
+        if raw_handle is not None:
+            raw_handle.close()
     return rollouts
 
 
@@ -107,20 +150,6 @@ def line_digest(raw: str) -> str:
 
 
 # --------------------------------------------------------------------------- fields
-
-
-def reward_of(record: dict[str, Any]) -> float | None:
-    """The numeric, finite ``reward``, or None (a missing, null, boolean or NaN reward)."""
-    value = record.get("reward")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def is_masked(record: dict[str, Any]) -> bool:
-    """True when the verifier set ``mask_sample: true`` (the reward is not a valid measurement)."""
-    return record.get("mask_sample") is True
 
 
 def agent_of(record: dict[str, Any]) -> str:
@@ -330,18 +359,3 @@ def write_lines(path: str | Path, lines: Iterable[str]) -> int:
         partial.unlink(missing_ok=True)
         raise
     return count
-
-
-def run_cli(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
-    """Run a tool's main function; print input errors as one ``error:`` line, never a traceback."""
-    try:
-        return main(argv)
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return EXIT_INPUT_ERROR
-    except BrokenPipeError:
-        # The reader of stdout went away (for example `| head`); nothing left to report.
-        return EXIT_OK

@@ -2,7 +2,15 @@
 
 They run on the small files in tests/data/quality/ (whose numbers are worked
 out by hand below) and on every example_rollouts.jsonl shipped in the pinned
-nemo-gym wheel, through the ``example_rollout_files`` fixture.
+nemo-gym wheel, through the ``example_rollout_files`` fixture. Every command
+the data-quality pages show is run in page order on the test run, and its
+output must match the page.
+
+tests/data/quality/ holds the example run the pages use, ``results/run1``.
+Its quality_summary.json and rollout_verdicts.jsonl were written by
+``gym eval health-check`` of nemo-gym 0.7.0, and rollouts_aggregate_metrics.json
+by its ``compute_aggregate_metrics``; with NEMO_GYM_PYTHON set to a Python that
+has nemo-gym 0.7.0's dependencies, the last test writes them again and compares.
 """
 
 from __future__ import annotations
@@ -11,7 +19,10 @@ import csv
 import hashlib
 import json
 import math
+import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -74,62 +85,162 @@ def fill_sheet(sheet: Path, verdicts: dict[int, str], out: Path) -> None:
 
 # --------------------------------------------------------------------------- the pages' output
 
+PAGES_IN_ORDER = (  # manual-curation reviews the file that filtering-strategies writes
+    "filtering-strategies.md",
+    "manual-curation.md",
+    "dataset-balancing.md",
+    "quality-metrics.md",
+)
+# The run directory the pages read. Its gym outputs were written by nemo-gym 0.7.0 itself:
+# rollout_verdicts.jsonl and quality_summary.json by `gym eval health-check`, and
+# rollouts_aggregate_metrics.json by nemo_gym.reward_profile.compute_aggregate_metrics.
+RUN_FILES = (
+    "rollouts.jsonl",
+    "rollouts_failures.jsonl",
+    "rollout_verdicts.jsonl",
+    "quality_summary.json",
+    "rollouts_aggregate_metrics.json",
+)
+# Python stand-ins for the jq filters that write files, for machines without jq.
+JQ_SELECTS = {
+    "select(.failure_kind == null)": lambda r: r.get("failure_kind") is None,
+    'select(.failure_kind != "judge_unparseable")': lambda r: (
+        r.get("failure_kind") != "judge_unparseable"
+    ),
+    'select(.response.incomplete_details.reason != "max_output_tokens")': lambda r: (
+        ((r.get("response") or {}).get("incomplete_details") or {}).get("reason")
+        != "max_output_tokens"
+    ),
+    "select((.response.usage.output_tokens // 0) <= 4096)": lambda r: (
+        (((r.get("response") or {}).get("usage") or {}).get("output_tokens") or 0) <= 4096
+    ),
+}
+# The verdicts the manual-curation page's reviewer writes into review/sheet.csv.
+REVIEW = {7: ("keep", "correct zero: 17 * 23 is 391"), 19: ("drop", "no response, no reward")}
 
-def documented_runs() -> list[tuple[str, str, list[str]]]:
-    """(page, command, output lines) for each `python examples/quality/...` console command in the
-    data-quality pages that reads only results/run1/ and shows its output."""
-    runs = []
-    for page in sorted((ROOT / "docs" / "training" / "data-quality").glob("*.md")):
-        text = page.read_text(encoding="utf-8")
-        for block in re.findall(r"```console\n(.*?)```", text, re.DOTALL):
-            lines = block.splitlines()
-            index = 0
-            while index < len(lines):
-                if not lines[index].startswith("$ "):
-                    index += 1
-                    continue
-                command = lines[index][2:]
-                while command.endswith("\\"):
-                    index += 1
-                    command = command[:-1] + " " + lines[index].strip()
+
+def console_commands(page: Path) -> list[tuple[str, list[str]]]:
+    """(command, output lines) for each `$ ` line of the page's console blocks, in page order."""
+    commands = []
+    for block in re.findall(r"```console\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL):
+        lines = block.splitlines()
+        index = 0
+        while index < len(lines):
+            if not lines[index].startswith("$ "):
                 index += 1
-                output = []
-                while index < len(lines) and not lines[index].startswith("$ "):
-                    output.append(lines[index])
-                    index += 1
-                words = command.split()
-                if (
-                    output
-                    and words[0] == "python"
-                    and words[1].startswith("examples/quality/")
-                    and "|" not in words
-                    and all(
-                        not w.endswith(".jsonl") or w.startswith(("results/run1/", "balanced/"))
-                        for w in words
-                    )
-                ):
-                    runs.append((page.name, command, output))
-    return runs
+                continue
+            command = lines[index][2:]
+            while command.endswith("\\"):
+                index += 1
+                command = command[:-1].rstrip() + " " + lines[index].strip()
+            index += 1
+            output = []
+            while index < len(lines) and not lines[index].startswith("$ "):
+                output.append(lines[index])
+                index += 1
+            commands.append((command, output))
+    return commands
 
 
-def test_pages_show_the_real_output_of_the_scripts(tmp_path):
-    """The outputs printed in the data-quality pages are what the scripts print for the test run."""
+def emulate_jq(command: str, cwd: Path) -> bool:
+    """Run `jq -c '<select>' IN > OUT` in Python; False when the command is not one of those."""
+    match = re.fullmatch(r"jq -c '(.+)' (\S+) > (\S+)", command)
+    if not match or match.group(1) not in JQ_SELECTS:
+        return False
+    keep = JQ_SELECTS[match.group(1)]
+    rows = [json.loads(line) for line in lines_of(cwd / match.group(2))]
+    (cwd / match.group(3)).write_text(
+        "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows if keep(r)),
+        encoding="utf-8",
+    )
+    return True
+
+
+def fill_review_sheet(sheet: Path) -> None:
+    with sheet.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row["verdict"], row["notes"] = REVIEW.get(int(row["line"]), ("keep", ""))
+    with sheet.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_pages_show_the_real_output_of_their_commands(tmp_path):
+    """Run every command of the data-quality pages, in page order, on the test run; each output a
+    page prints must be what the command prints. gym commands need servers and are left out."""
     run = tmp_path / "results" / "run1"
     run.mkdir(parents=True)
-    (tmp_path / "balanced").mkdir()
-    for name in ("rollouts.jsonl", "rollouts_failures.jsonl"):
+    for name in RUN_FILES:
         (run / name).write_bytes((DATA / name).read_bytes())
-    runs = documented_runs()
-    assert len(runs) >= 4, runs
-    for page, command, expected in runs:
-        words = command.split()
-        argv = [sys.executable, str(QUALITY / Path(words[1]).name), *words[2:], "--overwrite"]
-        if words[1].endswith("rollout_stats.py"):
-            argv = argv[:-1]
-        result = subprocess.run(argv, cwd=tmp_path, check=False, capture_output=True, text=True)
-        assert result.returncode == 0, (page, command, result.stderr)
-        shown = (result.stdout + result.stderr).splitlines()
-        assert shown == expected, (page, command)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "eval_tasks.jsonl").write_bytes((DATA / "eval_tasks.jsonl").read_bytes())
+    (tmp_path / "examples").symlink_to(ROOT / "examples", target_is_directory=True)
+    has_jq = shutil.which("jq") is not None
+
+    checked = ran = 0
+    for page_name in PAGES_IN_ORDER:
+        for command, expected in console_commands(
+            ROOT / "docs" / "training" / "data-quality" / page_name
+        ):
+            words = command.split()
+            if words[0] in ("gym", "for") or "curated/reverified/" in command:
+                continue  # needs running servers, or the output of one
+            if (words[0] == "jq" or "| jq" in command) and not has_jq:
+                # A filter that writes a file feeds later steps, so it must still run.
+                if re.search(r"' \S+ > \S+$", command):
+                    assert emulate_jq(command, tmp_path), command
+                continue
+            if words[0] == "python":
+                command = f"{shlex.quote(sys.executable)} {command[len('python ') :]}"
+            result = subprocess.run(
+                ["bash", "-o", "pipefail", "-c", command],
+                cwd=tmp_path,
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert result.returncode == 0, (page_name, command, result.stderr)
+            ran += 1
+            if expected:
+                shown = (result.stdout + result.stderr).splitlines()
+                assert shown == expected, (page_name, command)
+                checked += 1
+            if "review_sample.py draw" in command:
+                fill_review_sheet(tmp_path / "review" / "sheet.csv")
+    assert ran >= 15 and checked >= 12, (ran, checked)
+    assert (tmp_path / "curated" / "final.jsonl").is_file()
+
+
+def test_review_page_shows_the_filled_sheet(tmp_path):
+    """The filled-sheet excerpt on the manual-curation page matches the sheet the draw writes."""
+    page = (ROOT / "docs" / "training" / "data-quality" / "manual-curation.md").read_text()
+    shown = re.search(r"```text\n(line,fingerprint,.*?)```", page, re.DOTALL).group(1).splitlines()
+    complete = tmp_path / "4_complete.jsonl"
+    source = quality_io.read_jsonl(ROLLOUTS)
+    unmasked = [r for r in source if not quality_io.is_masked(r.record)]
+    keep = [
+        r
+        for r in unmasked
+        if r.record.get("failure_kind") is None
+        and (r.record.get("_ng_task_index"), r.record.get("_ng_rollout_index")) != (4, 1)
+    ]
+    complete.write_text("".join(r.raw + "\n" for r in keep), encoding="utf-8")
+    sheet = tmp_path / "sheet.csv"
+    args = ["draw", str(complete), "-o", str(sheet), "--per-group", "3", "--by", "task_source"]
+    assert run_script("review_sample.py", *args, "--seed", "7").returncode == 0
+    fill_review_sheet(sheet)
+    rows = list(csv.reader(sheet.read_text(encoding="utf-8").splitlines()))
+    expected = list(csv.reader(shown))
+    assert rows[0] == expected[0]
+    for got, want in zip(rows[1:], expected[1:], strict=False):
+        # The fingerprint hashes the line's bytes, which depend on the tool that wrote the file.
+        assert re.fullmatch(r"sha1:[0-9a-f]{16}", got[1]) and re.fullmatch(
+            r"sha1:[0-9a-f]{16}", want[1]
+        )
+        assert got[:1] + got[2:] == want[:1] + want[2:]
 
 
 # --------------------------------------------------------------------------- quality_io
@@ -147,13 +258,41 @@ def test_read_jsonl_keeps_raw_lines_and_line_numbers():
     [
         ("malformed.jsonl", "malformed.jsonl:3: not valid JSON ("),
         ("not_object.jsonl", "not_object.jsonl:2: expected a JSON object, got list"),
-        ("missing.jsonl", "missing.jsonl: file not found"),
+        ("missing.jsonl", "missing.jsonl: cannot open input:"),
     ],
 )
 def test_read_errors_are_located(name, message):
     with pytest.raises(quality_io.InputError, match=None) as info:
         quality_io.read_jsonl(DATA / name)
     assert message in str(info.value)
+
+
+def test_reading_is_shared_with_the_converters(tmp_path):
+    """quality_io reads through examples/converters/rollout_io.py and keeps each line's text."""
+    import rollout_io
+
+    assert quality_io.InputError is rollout_io.InputError
+    assert quality_io.reward_of is rollout_io.reward_of
+    assert quality_io.run_cli is rollout_io.run_cli
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"a": 1}\r\n\n{"b":2}\n')
+    rows = quality_io.read_jsonl(path)
+    assert [(r.line, r.raw, r.record) for r in rows] == [
+        (1, '{"a": 1}', {"a": 1}),
+        (3, '{"b":2}', {"b": 2}),
+    ]
+    bad = tmp_path / "latin1.jsonl"
+    bad.write_bytes(b'{"a": 1}\n{"b": "caf\xe9"}\n')
+    with pytest.raises(quality_io.InputError, match=r"latin1.jsonl:2: not UTF-8 text"):
+        quality_io.read_jsonl(bad)
+    pointer = tmp_path / "pointer.jsonl"
+    pointer.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n")
+    with pytest.raises(
+        quality_io.InputError, match=r"pointer.jsonl:1: not valid JSON .*git lfs pull"
+    ):
+        quality_io.read_jsonl(pointer)
+    with pytest.raises(quality_io.InputError, match="standard input"):
+        quality_io.read_jsonl("-")
 
 
 def test_task_key_falls_back_to_prompt_hash_then_line():
@@ -652,3 +791,238 @@ def test_review_round_trip_on_every_example_rollouts_file(example_rollout_files,
         assert review_sample.merge_lines(rollouts, verdicts, only_kept=True) == [
             r.raw for r in sample
         ], path
+
+
+# --------------------------------------------------------------------------- drop_unhealthy
+
+
+def test_drop_unhealthy_uses_the_runs_verdicts(tmp_path):
+    out = tmp_path / "healthy.jsonl"
+    before = digest(ROLLOUTS)
+    result = run_script(
+        "drop_unhealthy.py", str(ROLLOUTS), str(DATA / "rollout_verdicts.jsonl"), "-o", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "Verdicts of the 21 rollouts: 0 healthy, 1 unhealthy, 20 unobserved, 0 without a verdict",
+        f"Dropped 1 unhealthy; wrote 20 rollouts to {out}",
+    ]
+    source = quality_io.read_jsonl(ROLLOUTS)
+    assert lines_of(out) == [
+        r.raw
+        for r in source
+        if (r.record["_ng_task_index"], r.record["_ng_rollout_index"]) != (4, 1)
+    ]
+    assert digest(ROLLOUTS) == before
+
+
+def test_drop_unhealthy_warns_about_rollouts_without_a_verdict(tmp_path):
+    verdicts = tmp_path / "verdicts.jsonl"
+    verdicts.write_text("\n".join(lines_of(DATA / "rollout_verdicts.jsonl")[:5]) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = run_script("drop_unhealthy.py", str(ROLLOUTS), str(verdicts), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "16 without a verdict" in result.stderr
+        and "Note: 16 rollouts have no verdict" in result.stderr
+    )
+    assert len(lines_of(out)) == 21
+
+
+def test_drop_unhealthy_rejects_a_file_that_is_not_verdicts(tmp_path):
+    result = run_script(
+        "drop_unhealthy.py", str(ROLLOUTS), str(ROLLOUTS), "-o", str(tmp_path / "o.jsonl")
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "rollouts.jsonl:1: not a health-check verdict" in result.stderr
+
+
+# --------------------------------------------------------------------------- deduplicate
+
+
+def test_deduplicate_drops_repeats_and_evaluation_prompts(tmp_path):
+    out = tmp_path / "final.jsonl"
+    result = run_script(
+        "deduplicate.py",
+        str(ROLLOUTS),
+        "-o",
+        str(out),
+        "--eval-tasks",
+        str(DATA / "eval_tasks.jsonl"),
+    )
+    assert result.returncode == 0, result.stderr
+    kept = [json.loads(line) for line in lines_of(out)]
+    # Task 2 ("What is 12 / 4?") is the evaluation prompt; tasks 0 and 1 always give one answer.
+    assert all(r["_ng_task_index"] != 2 for r in kept)
+    by_task = {}
+    for r in kept:
+        by_task.setdefault(r["_ng_task_index"], []).append(r["_ng_rollout_index"])
+    assert by_task[0] == [0] and by_task[1] == [0]
+    assert by_task[3] == [0, 1]  # answers 1000 and 1024
+    assert "prompt is in an evaluation set" in result.stderr
+
+    rl = tmp_path / "rl.jsonl"
+    args = [
+        str(ROLLOUTS),
+        "-o",
+        str(rl),
+        "--eval-tasks",
+        str(DATA / "eval_tasks.jsonl"),
+        "--keep-duplicates",
+    ]
+    assert run_script("deduplicate.py", *args).returncode == 0
+    assert len(lines_of(rl)) == 21 - 4
+
+
+def test_deduplicate_prompt_ignores_system_prompt_and_whitespace():
+    import deduplicate
+
+    a = quality_io.Rollout(
+        "f",
+        1,
+        "",
+        {
+            "responses_create_params": {
+                "input": [
+                    {"role": "system", "content": "Be brief."},
+                    {
+                        "role": "user",
+                        "content": [{"type": "input_text", "text": "What  is\n2 + 3?"}],
+                    },
+                ]
+            }
+        },
+    )
+    b = quality_io.Rollout("f", 2, "", {"responses_create_params": {"input": "What is 2 + 3?"}})
+    assert deduplicate.prompt_of(a) == deduplicate.prompt_of(b) == "What is 2 + 3?"
+    with pytest.raises(quality_io.InputError, match="f:3: no responses_create_params.input"):
+        deduplicate.prompt_of(quality_io.Rollout("f", 3, "", {"reward": 1.0}))
+
+
+# --------------------------------------------------------------------------- reward_changes
+
+
+def test_reward_changes_lists_changed_rollouts(tmp_path):
+    after = tmp_path / "after.jsonl"
+    rows = [json.loads(line) for line in lines_of(ROLLOUTS)]
+    for row in rows:
+        if (row["_ng_task_index"], row["_ng_rollout_index"]) == (3, 0):
+            row["reward"] = 1.0
+    after.write_text("".join(json.dumps(r) + "\n" for r in rows[:-1]), encoding="utf-8")
+    result = run_script("reward_changes.py", str(ROLLOUTS), str(after))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Rewards changed: 1 of 20 rollouts in both files",
+        "  task 3, repeat 0: 0 -> 1",
+        f"Only in {ROLLOUTS}: 1; only in {after}: 0",
+    ]
+    as_json = json.loads(
+        run_script("reward_changes.py", str(ROLLOUTS), str(after), "--json").stdout
+    )
+    assert as_json["changed"] == [
+        {
+            "stage_index": None,
+            "_ng_task_index": 3,
+            "_ng_rollout_index": 0,
+            "before": 0.0,
+            "after": 1.0,
+        }
+    ]
+
+
+def test_reward_changes_refuses_repeated_rollouts(tmp_path):
+    doubled = tmp_path / "doubled.jsonl"
+    doubled.write_text("\n".join(lines_of(ROLLOUTS) * 2) + "\n", encoding="utf-8")
+    result = run_script("reward_changes.py", str(doubled), str(ROLLOUTS))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "doubled.jsonl:22: task 0, repeat 0 appears twice" in result.stderr
+
+
+# --------------------------------------------------------------------------- gym's own outputs
+
+NEMO_GYM_PYTHON = os.environ.get("NEMO_GYM_PYTHON")
+needs_gym_python = pytest.mark.skipif(
+    not NEMO_GYM_PYTHON,
+    reason="set NEMO_GYM_PYTHON to a Python with nemo-gym 0.7.0's dependencies to run it",
+)
+
+# Recomputes what the driver writes to <stem>_aggregate_metrics.json: the rows it sends to each
+# environment server's /aggregate_metrics (nemo_gym/rollout_collection.py), scored by
+# compute_aggregate_metrics, wrapped in the entry the driver writes.
+AGGREGATE_DRIVER = """
+import json, sys, warnings
+warnings.simplefilter("ignore")
+from nemo_gym.reward_profile import compute_aggregate_metrics
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+heavy = ("response", "responses_create_params", "ng_agent_observations", "ng_model_call_capture",
+         "ng_trajectory")
+entries = []
+for agent, server in json.loads(sys.argv[2]):
+    sent = []
+    for row in rows:
+        if row["agent_ref"]["name"] != agent:
+            continue
+        entry = {k: v for k, v in row.items() if k not in heavy}
+        response = row.get("response") or {}
+        kept = {k: response[k] for k in ("usage", "incomplete_details") if response.get(k) is not None}
+        if kept:
+            entry["response"] = kept
+        sent.append(entry)
+    m = compute_aggregate_metrics(sent)
+    entry = {"agent_ref": {"name": agent}, "_ng_environment_server": server,
+             "agent_metrics": m.agent_metrics, "key_metrics": m.key_metrics,
+             "group_level_metrics": m.group_level_metrics,
+             "repeat_level_metrics": m.repeat_level_metrics}
+    if m.perf_summary is not None:
+        entry["perf_summary"] = m.perf_summary
+    entries.append(entry)
+print(json.dumps(entries))
+"""
+
+
+@needs_gym_python
+def test_run_files_are_what_nemo_gym_writes(gym_release, tmp_path):
+    """The committed health reports and aggregate metrics of the test run come from nemo-gym."""
+    env = dict(os.environ, PYTHONPATH=str(gym_release))
+    run = tmp_path / "run1"
+    run.mkdir()
+    (run / "rollouts.jsonl").write_bytes(ROLLOUTS.read_bytes())
+    health = subprocess.run(
+        [
+            NEMO_GYM_PYTHON,
+            "-c",
+            "from nemo_gym.cli.main import main; main()",
+            "eval",
+            "health-check",
+            str(run),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert health.returncode == 0, health.stderr[-3000:]
+    assert (
+        health.stdout.splitlines()[-2]
+        == "Rollout health: 21 checked, 0 healthy, 1 unhealthy, 20 unobserved"
+    )
+    assert json.loads((run / "quality_summary.json").read_text()) == json.loads(
+        (DATA / "quality_summary.json").read_text()
+    )
+    assert lines_of(run / "rollout_verdicts.jsonl") == lines_of(DATA / "rollout_verdicts.jsonl")
+
+    committed = json.loads((DATA / "rollouts_aggregate_metrics.json").read_text())
+    agents = [[e["agent_ref"]["name"], e["_ng_environment_server"]] for e in committed]
+    script = tmp_path / "aggregate.py"
+    script.write_text(AGGREGATE_DRIVER, encoding="utf-8")
+    metrics = subprocess.run(
+        [NEMO_GYM_PYTHON, str(script), str(ROLLOUTS), json.dumps(agents)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert metrics.returncode == 0, metrics.stderr[-3000:]
+    assert json.loads(metrics.stdout) == committed
