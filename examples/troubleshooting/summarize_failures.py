@@ -1,0 +1,183 @@
+"""Summarize a NeMo Gym failures sidecar: rows per class, top errors, retry counts.
+
+Usage:
+    python examples/troubleshooting/summarize_failures.py RUN_failures.jsonl
+        [--max-attempts N] [--top N]
+
+Reads `<output stem>_failures.jsonl`, which rollout collection writes with one
+row per failed attempt, and prints:
+
+- the rows per `_ng_failure_class`;
+- the most common (class, HTTP status, first 100 characters of the error)
+  combinations; the error is `_ng_failure_message`, else
+  `_ng_failure_judge_error`, else `failure_reason`;
+- how many rollouts, keyed by (`_ng_task_index`, `_ng_rollout_index`), have
+  failed attempts, and how many reached the attempt limit, after which a
+  resumed run does not retry them. The limit is --max-attempts, else the
+  NEMO_GYM_MAX_ROLLOUT_ATTEMPTS environment variable, else 3, as in NeMo Gym.
+
+Extra lines appear only when they apply: rollouts with a row marked
+`_ng_failure_terminal` (never retried), and rows without the two index keys
+(a resumed run ignores them).
+
+Exit status: 0 on success, 2 when the file cannot be read or a line is not a
+JSON object (the message names the file and line). Standard library only;
+Python 3.11 or newer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MAX_ATTEMPTS = 3
+MAX_ATTEMPTS_ENV = "NEMO_GYM_MAX_ROLLOUT_ATTEMPTS"
+ERROR_CHARS = 100
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+class InputError(Exception):
+    """A problem with the input; the message names the file and, where known, the line."""
+
+
+def json_error(exc: json.JSONDecodeError) -> str:
+    """A JSON error without Python's "line 1" (each line is its own document)."""
+    return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
+
+
+def iter_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """Yield each non-blank line of a JSONL file as an object."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with handle:
+        for line_no, raw in enumerate(handle, 1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(f"{path}:{line_no}: not UTF-8 text") from None
+            if not text.strip():
+                continue
+            try:
+                row = json.loads(text.rstrip("\r\n"))
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{path}:{line_no}: not valid JSON ({json_error(exc)})") from None
+            if not isinstance(row, dict):
+                raise InputError(
+                    f"{path}:{line_no}: expected a JSON object, got {type(row).__name__}"
+                )
+            yield row
+
+
+def max_attempts_from_env(environ: dict[str, str] | None = None) -> int:
+    """NEMO_GYM_MAX_ROLLOUT_ATTEMPTS when it is a positive integer, else 3."""
+    raw = (os.environ if environ is None else environ).get(MAX_ATTEMPTS_ENV, "")
+    try:
+        value = int(raw)
+    except ValueError:
+        return DEFAULT_MAX_ATTEMPTS
+    return value if value >= 1 else DEFAULT_MAX_ATTEMPTS
+
+
+def error_text(row: dict[str, Any]) -> str:
+    """The row's error message, cut to 100 characters."""
+    error = (
+        row.get("_ng_failure_message")
+        or row.get("_ng_failure_judge_error")
+        or row.get("failure_reason")
+        or ""
+    )
+    return str(error)[:ERROR_CHARS]
+
+
+def _hashable(value: Any) -> Any:
+    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
+
+
+@dataclass
+class FailureSummary:
+    classes: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)  # (class, HTTP status, error) -> rows
+    attempts: Counter = field(default_factory=Counter)  # (task, rollout) -> rows
+    terminal: set = field(default_factory=set)  # (task, rollout) keys with a terminal row
+    without_keys: int = 0
+
+
+def summarize(rows: Iterable[dict[str, Any]]) -> FailureSummary:
+    """Count sidecar rows by class, by error and by rollout."""
+    summary = FailureSummary()
+    for row in rows:
+        failure_class = row.get("_ng_failure_class")
+        summary.classes[failure_class] += 1
+        summary.errors[(failure_class, row.get("_ng_failure_http_status"), error_text(row))] += 1
+        if "_ng_task_index" not in row or "_ng_rollout_index" not in row:
+            summary.without_keys += 1
+            continue
+        key = (_hashable(row["_ng_task_index"]), _hashable(row["_ng_rollout_index"]))
+        summary.attempts[key] += 1
+        if row.get("_ng_failure_terminal") is True:
+            summary.terminal.add(key)
+    return summary
+
+
+def format_summary(
+    summary: FailureSummary, max_attempts: int = DEFAULT_MAX_ATTEMPTS, top: int = 5
+) -> list[str]:
+    """The lines the script prints."""
+    lines = ["Rows per failure class:"]
+    for failure_class, count in summary.classes.most_common():
+        lines.append(f"{count:6d}  {failure_class}")
+    lines.append("Most common errors (class, HTTP status, message):")
+    for (failure_class, status, error), count in summary.errors.most_common(top):
+        lines.append(f"{count:6d}  {failure_class}  {status}  {error}")
+    exhausted = sum(1 for count in summary.attempts.values() if count >= max_attempts)
+    lines.append(
+        f"Rollouts with failures: {len(summary.attempts)}; at the attempt limit: {exhausted}"
+    )
+    if summary.terminal:
+        lines.append(f"Rollouts with a terminal failure (never retried): {len(summary.terminal)}")
+    if summary.without_keys:
+        lines.append(
+            "Rows without _ng_task_index or _ng_rollout_index (resume ignores them): "
+            f"{summary.without_keys}"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Summarize a NeMo Gym failures sidecar.")
+    parser.add_argument("sidecar", type=Path, help="the <output stem>_failures.jsonl file")
+    parser.add_argument(
+        "--max-attempts",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"attempt limit (default: ${MAX_ATTEMPTS_ENV}, else {DEFAULT_MAX_ATTEMPTS})",
+    )
+    parser.add_argument(
+        "--top", type=int, default=5, metavar="N", help="errors to list (default 5)"
+    )
+    args = parser.parse_args(argv)
+    if args.max_attempts is not None and args.max_attempts < 1:
+        parser.error(f"--max-attempts must be at least 1, got {args.max_attempts}")
+    max_attempts = args.max_attempts or max_attempts_from_env()
+    try:
+        summary = summarize(iter_rows(args.sidecar))
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print("\n".join(format_summary(summary, max_attempts, max(args.top, 0))))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
