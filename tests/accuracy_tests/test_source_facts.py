@@ -63,3 +63,16 @@ def test_help_keys_are_read_by_every_cli_config(gym_release: Path):
 def test_reserved_keys_are_resolved_strings(facts):
     assert "config_paths" in facts.reserved_keys and "ray_head_node_address" in facts.reserved_keys
     assert all(isinstance(k, str) and k for k in facts.reserved_keys)
+
+
+def test_an_unavailable_release_is_a_clear_message(tmp_path, monkeypatch):
+    import pytest
+
+    from gym_release import ReleaseUnavailable, release_dir
+
+    monkeypatch.setenv("NEMO_GYM_DOCS_CACHE", str(tmp_path))
+    with pytest.raises(ReleaseUnavailable) as caught:
+        release_dir("0.0.0.dev999")
+    message = str(caught.value)
+    assert message.startswith("could not download nemo-gym==0.0.0.dev999 from the package index")
+    assert "NEMO_GYM_DOCS_CACHE" in message and "Traceback" not in message

@@ -370,3 +370,26 @@ def test_parallel_build_reports_the_same_findings(site, tmp_path):
     assert len(docplan_lines(serial.stderr)) == 2
     assert sorted(docplan_lines(serial.stderr)) == sorted(docplan_lines(parallel.stderr))
     build(site)
+
+
+# -- Internal links are checked strictly on every build -------------------------------------------
+
+
+def sphinx_warnings(output: str) -> list[str]:
+    return [line for line in output.splitlines() if "WARNING" in line]
+
+
+def test_a_broken_internal_link_fails_the_build(site):
+    page = "docs/training/datasets/index.md"
+    with edited(site, page, lambda text: text + "\nSee {doc}`no-such-page` for more.\n"):
+        result = build(site)
+        assert result.returncode == 1
+        assert any("no-such-page" in w and "[ref.doc]" in w for w in sphinx_warnings(result.stderr)), result.stderr
+
+
+def test_a_broken_heading_anchor_fails_the_build(site):
+    page = "docs/training/datasets/index.md"
+    with edited(site, page, lambda text: text + "\nSee [the format](format-specification.md#no-such-heading).\n"):
+        result = build(site)
+        assert result.returncode == 1
+        assert any("no-such-heading" in w for w in sphinx_warnings(result.stderr)), result.stderr
