@@ -3,8 +3,9 @@
 Every function here takes plain Python values (strings, numbers, dicts, lists) and
 returns a number, a string or ``None``. Nothing imports NeMo Gym, so the module
 runs on any Python 3.11+ and you can unit-test your scoring rules without
-starting a server. Copy the file next to your server's ``app.py`` and import it
-as ``resources_servers.<your_server>.reward_helpers``.
+starting a server. Save the file next to your server's ``app.py`` and import it
+there by its bare name, ``from reward_helpers import ...``: NeMo Gym starts a
+server, and runs its tests, with the server's own folder on the Python path.
 
 The groups below follow the order a verifier usually works in:
 
@@ -208,19 +209,20 @@ _NUMBER_TOKEN = re.compile(
 
 
 def extract_number(text: str | None) -> float | None:
-    """Parse ``text`` as a number, or else the first number-like token in it.
+    """Parse ``text`` as a number, or else the one number-like token in it.
 
-    ``80 km/h`` gives ``80.0`` and ``x = 3`` gives ``3.0``; only the first token
-    counts, so ``79 or 80`` gives ``79.0``. Use :func:`parse_number` when the whole
-    answer must be a number.
+    ``80 km/h`` gives ``80.0`` and ``x = 3`` gives ``3.0``. Text that holds two or
+    more numbers, such as ``41 or 42`` or ``120 / 1.5 = 80``, gives ``None``, so a
+    response that hedges between candidates earns nothing. Use
+    :func:`parse_number` when the whole answer must be a number.
     """
     if text is None:
         return None
     whole = parse_number(text)
     if whole is not None:
         return whole
-    match = _NUMBER_TOKEN.search(text)
-    return parse_number(match.group(0)) if match else None
+    tokens = _NUMBER_TOKEN.findall(text)
+    return parse_number(tokens[0]) if len(tokens) == 1 else None
 
 
 def numbers_match(

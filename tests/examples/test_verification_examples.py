@@ -1,20 +1,42 @@
-"""Tests for examples/verification: the reward helpers and the reward report.
+"""Tests for examples/verification: the reward helpers, the reward report and
+the numeric_answer server that docs/training/verification builds.
 
 The helpers are checked on hand-made inputs and against real rollouts shipped
 in the nemo-gym wheel, where the released verifier's own verdict is recorded
 next to the response it scored.
+
+The numeric_answer server is assembled the way custom-verification.md tells
+the reader to: app.py, task_data.py and tests/test_app.py from
+examples/verification/numeric_answer/, reward_helpers.py, and the task rows,
+fixture cases, config and hand-check request written on the page. Its code is
+always checked against the released source with ``ast`` (this project's Python
+cannot import nemo-gym). With NEMO_GYM_PYTHON set to an interpreter that has
+nemo-gym 0.7.0's dependencies, the server also runs for real on the released
+source: the fixture, its pytest suite, /verify over HTTP, the aggregate
+metrics, the task-data schema and the multi-reward variant from
+multi-objective-scoring.md.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import math
+import os
+import re
+import shutil
+import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
-VERIFICATION = Path(__file__).resolve().parents[2] / "examples" / "verification"
+ROOT = Path(__file__).resolve().parents[2]
+VERIFICATION = ROOT / "examples" / "verification"
+SERVER = VERIFICATION / "numeric_answer"
+PAGES = ROOT / "docs" / "training" / "verification"
 sys.path.insert(0, str(VERIFICATION))
 
 import reward_helpers as rh  # noqa: E402
@@ -132,6 +154,26 @@ def test_normalize_and_exact_match():
 )
 def test_parse_number(text, expected):
     assert rh.parse_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("42", 42.0),
+        ("1,250.0", 1250.0),
+        ("80 km/h", 80.0),
+        ("x = 3", 3.0),
+        ("$5 each", 5.0),
+        ("about 0.75 of it", 0.75),
+        ("41 or 42", None),  # hedging between candidates earns nothing
+        ("42 or 41", None),
+        ("120 / 1.5 = 80", None),
+        ("forty-two", None),
+        (None, None),
+    ],
+)
+def test_extract_number_takes_exactly_one_number(text, expected):
+    assert rh.extract_number(text) == expected
 
 
 def test_numbers_match():
@@ -392,3 +434,366 @@ def test_report_runs_as_a_script(gym_release):
         "reward values: 0 x2, 1 x3",
         "tasks with 2+ rollouts: unknown (no row has _ng_task_index)",
     ]
+
+
+# --- the numeric_answer server the pages build ----------------------------------------
+
+# Fields the Responses API object requires (openai Response, which NeMoGymResponse extends).
+REQUIRED_RESPONSE_FIELDS = {"id", "created_at", "model", "object", "output", "parallel_tool_calls", "tool_choice", "tools"}
+CUSTOM = PAGES / "custom-verification.md"
+
+
+def _fenced(page: Path, language: str) -> list[str]:
+    """The bodies of the fenced blocks of one language, in page order."""
+    blocks, current = [], None
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if current is None and line.strip() == f"```{language}":
+            current = []
+        elif current is not None and line.strip() == "```":
+            blocks.append("\n".join(current) + "\n")
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def _heredocs(page: Path) -> dict[str, str]:
+    """`cat > PATH <<'EOF'` blocks of a page, as {path: content}."""
+    files = {}
+    for block in _fenced(page, "bash"):
+        match = re.fullmatch(r"cat > (\S+) <<'EOF'\n(.*\n)EOF\n", block, re.DOTALL)
+        if match:
+            files[match.group(1)] = match.group(2)
+    return files
+
+
+def _page_config() -> dict:
+    (block,) = [b for b in _fenced(CUSTOM, "yaml") if b.startswith("numeric_answer_resources_server:")]
+    return yaml.safe_load(block)
+
+
+def _jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
+    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+def _base_names(node: ast.ClassDef) -> list[str]:
+    return [ast.unparse(base) for base in node.bases]
+
+
+def _top_level_names(source: Path) -> set[str]:
+    names = set()
+    for node in _tree(source).body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def _case_reward(request: dict) -> float:
+    """What numeric_answer's verify() computes, from the same helpers it calls."""
+    expected = rh.parse_number(request["expected_answer"])
+    predicted = rh.extract_number(rh.extract_answer(rh.response_text(request["response"])))
+    return 1.0 if rh.numbers_match(predicted, expected) else 0.0
+
+
+@pytest.mark.parametrize("source", ["app.py", "task_data.py", "tests/test_app.py"])
+def test_numeric_answer_imports_only_released_names(gym_release, source):
+    app_names = _top_level_names(SERVER / "app.py")
+    for node in ast.walk(_tree(SERVER / source)):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        names = {alias.name for alias in node.names}
+        if node.module and node.module.startswith("nemo_gym"):
+            released = gym_release / (node.module.replace(".", "/") + ".py")
+            assert released.is_file(), f"{source}: {node.module} is not in the release"
+            assert not names - _top_level_names(released), f"{source}: {node.module} lacks {names}"
+        elif node.module == "reward_helpers":  # `from reward_helpers` in app.py, `from ..reward_helpers` in tests
+            assert not names - set(rh.__all__)
+        elif node.level == 2 and node.module == "app":
+            assert not names - app_names
+        else:
+            assert node.module in {"pathlib", "typing", "pydantic"}, f"{source}: unexpected import {node.module}"
+
+
+def test_numeric_answer_matches_the_released_server_contract(gym_release):
+    base = _classes(_tree(gym_release / "nemo_gym" / "base_resources_server.py"))
+    (abstract,) = [n for n in base["SimpleResourcesServer"].body if getattr(n, "name", None) == "verify"]
+    assert isinstance(abstract, ast.AsyncFunctionDef)
+    assert [a.arg for a in abstract.args.args] == ["self", "body"]
+    assert "REVERIFY_MODE" in ast.unparse(base["BaseResourcesServerConfig"])
+
+    classes = _classes(_tree(SERVER / "app.py"))
+    (verify,) = [n for n in classes["NumericAnswerVerifier"].body if getattr(n, "name", None) == "verify"]
+    assert isinstance(verify, ast.AsyncFunctionDef)
+    assert [a.arg for a in verify.args.args] == ["self", "body"]
+    request, response = ast.unparse(verify.args.args[1].annotation), ast.unparse(verify.returns)
+    assert _base_names(classes[request]) == ["BaseVerifyRequest"]
+    assert _base_names(classes[response]) == ["BaseVerifyResponse"]
+    assert "expected_answer: str" in ast.unparse(classes[request])
+    assert 'extra="allow"' in ast.unparse(classes[request]).replace("'", '"')
+
+    config = classes["NumericAnswerResourcesServerConfig"]
+    assert _base_names(config) == ["BaseResourcesServerConfig"]
+    assert "REVERIFY_MODE: ClassVar[ReverifyMode] = ReverifyMode.STATELESS" in ast.unparse(config)
+    server = classes["NumericAnswerResourcesServer"]
+    assert _base_names(server) == ["NumericAnswerVerifier", "SimpleResourcesServer"]
+    assert "config: NumericAnswerResourcesServerConfig" in ast.unparse(server)
+
+
+def test_numeric_answer_fixture_uses_the_released_fields(gym_release):
+    released = _classes(_tree(gym_release / "nemo_gym" / "verifier_fixture.py"))["VerifierFixture"]
+    fields = {n.target.id: n.value is None for n in released.body if isinstance(n, ast.AnnAssign)}
+    required = {name for name, no_default in fields.items() if no_default}
+    (call,) = [
+        node.value for node in _tree(SERVER / "app.py").body
+        if isinstance(node, ast.Assign) and node.targets[0].id == "VERIFIER_FIXTURE"
+    ]
+    keywords = {k.arg for k in call.keywords}
+    assert required <= keywords <= set(fields)
+    assert "tests" in ast.unparse(call) and "verifier_cases.jsonl" in ast.unparse(call)
+
+
+def test_scaffold_facts_the_page_relies_on(gym_release):
+    scaffold = (gym_release / "nemo_gym" / "environment" / "scaffold.py").read_text(encoding="utf-8")
+    # The scaffold writes example.jsonl next to app.py, while the config reads data/example.jsonl.
+    assert 'directory / "example.jsonl": _environment_example()' in scaffold
+    assert "jsonl_fpath: resources_servers/{module_name}/data/example.jsonl" in scaffold
+    # The instance names and the agent the page's config keeps.
+    for name in ("{module_name}_resources_server:", "{module_name}_simple_agent:",
+                 "{module_name}_environment_server:", "legacy_agent:"):
+        assert name in scaffold
+    # The scaffolded test the page's tests/test_app.py keeps.
+    assert "reward_range=(0.0, 1.0)" in scaffold and 'determinism="unknown"' in scaffold
+    env = (gym_release / "nemo_gym" / "cli" / "env.py").read_text(encoding="utf-8")
+    assert 'print(f"Folder already exists: {dirpath}. Exiting init.")' in env
+    assert "assert count == 5, f\"Expected 5 examples at {example_fpath} but got {count}.\"" in env
+    # gym env test puts the project root on PYTHONPATH; the server process gets only its own folder.
+    assert "project_root=resolved_dir.parent.parent" in env
+    assert "process = run_command(command, dir_path, server_name=top_level_path, extra_env=extra_env)" in env
+
+
+def test_page_task_rows_are_valid_and_score():
+    rows = _jsonl(_heredocs(CUSTOM)["resources_servers/numeric_answer/data/example.jsonl"])
+    assert len(rows) == 5  # `gym env test ... +should_validate_data=true` wants exactly five
+    for row in rows:
+        (message,) = row["responses_create_params"]["input"]
+        assert message["role"] == "user" and "Answer: <number>" in message["content"]
+        assert rh.parse_number(row["expected_answer"]) is not None
+    assert _page_config()["numeric_answer_resources_server"]["resources_servers"]["numeric_answer"]["datasets"][0][
+        "jsonl_fpath"
+    ] == "resources_servers/numeric_answer/data/example.jsonl"
+
+
+def test_page_fixture_cases_follow_the_contract():
+    cases = _jsonl(_heredocs(CUSTOM)["resources_servers/numeric_answer/tests/verifier_cases.jsonl"])
+    assert {"full_reward", "zero_reward", "malformed"} <= {case["kind"] for case in cases}
+    for case in cases:
+        assert set(case) <= {"name", "kind", "request", "expected_reward", "expected_error"}
+        if case["kind"] == "malformed":
+            assert "expected_reward" not in case and case["expected_error"] == "response"
+            assert "response" not in case["request"]
+            continue
+        assert "expected_error" not in case
+        assert REQUIRED_RESPONSE_FIELDS <= set(case["request"]["response"])
+        assert case["expected_reward"] == {"full_reward": 1.0, "zero_reward": 0.0}[case["kind"]]
+        assert _case_reward(case["request"]) == case["expected_reward"], case["name"]
+
+
+def test_page_config_is_valid(gym_release):
+    config = _page_config()
+    types = (gym_release / "nemo_gym" / "config_types.py").read_text(encoding="utf-8")
+    domain_class = types[types.index("class Domain(str, Enum):"):types.index("class BaseServerConfig")]
+    domains = set(re.findall(r'^\s+[A-Z_0-9]+ = "(\w+)"$', domain_class, re.MULTILINE))
+    server = config["numeric_answer_resources_server"]["resources_servers"]["numeric_answer"]
+    assert server["entrypoint"] == "app.py" and server["domain"] in domains
+    agent = config["numeric_answer_simple_agent"]["responses_api_agents"]["simple_agent"]
+    assert agent["resources_server"] == {"type": "resources_servers", "name": "numeric_answer_resources_server"}
+    assert agent["model_server"]["name"] == "policy_model"
+    model = yaml.safe_load(
+        (gym_release / "responses_api_models" / "vllm_model" / "configs" / "vllm_model.yaml").read_text(encoding="utf-8")
+    )
+    assert "policy_model" in model  # what --model-type vllm_model adds
+    front = config["numeric_answer_environment_server"]["environment_servers"]["legacy_agent"]
+    assert front["agent_server"]["name"] == "numeric_answer_simple_agent"
+
+
+def test_page_hand_check_request_scores_as_shown():
+    request = json.loads(_heredocs(CUSTOM)["verify_request.json"])
+    assert REQUIRED_RESPONSE_FIELDS <= set(request["response"])
+    text = rh.response_text(request["response"])
+    assert rh.extract_answer(text) == "80 km/h"
+    assert _case_reward(request) == 1.0
+    shown = "{'reward': 1.0, 'extracted_answer': '80 km/h', 'answer_found': True, 'mask_sample': False}"
+    assert shown in CUSTOM.read_text(encoding="utf-8")
+
+
+# --- running the server on the released source (needs NEMO_GYM_PYTHON) -----------------
+
+NEMO_GYM_PYTHON = os.environ.get("NEMO_GYM_PYTHON")
+needs_gym_python = pytest.mark.skipif(
+    not NEMO_GYM_PYTHON,
+    reason="set NEMO_GYM_PYTHON to a Python with nemo-gym 0.7.0's dependencies to run the server",
+)
+
+
+def _build_server(project: Path) -> Path:
+    """Lay out resources_servers/numeric_answer/ as the page has the reader do."""
+    server = project / "resources_servers" / "numeric_answer"
+    (server / "tests").mkdir(parents=True)
+    (server / "configs").mkdir()
+    for name in ("app.py", "task_data.py", "tests/test_app.py"):
+        shutil.copy(SERVER / name, server / name)
+    shutil.copy(VERIFICATION / "reward_helpers.py", server / "reward_helpers.py")
+    (server / "__init__.py").write_text("", encoding="utf-8")
+    (server / "tests" / "__init__.py").write_text("", encoding="utf-8")
+    (server / "configs" / "numeric_answer.yaml").write_text(yaml.safe_dump(_page_config()), encoding="utf-8")
+    for path, content in _heredocs(CUSTOM).items():
+        target = project / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+    return server
+
+
+DRIVER = textwrap.dedent(
+    '''
+    import asyncio, json, sys
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from app import (
+        VERIFIER_FIXTURE, NumericAnswerResourcesServer, NumericAnswerResourcesServerConfig,
+    )
+    from nemo_gym.reward_profile import compute_aggregate_metrics
+    from nemo_gym.task_data import load_task_data_schema
+    from nemo_gym.verifier_fixture import exercise_verifier_fixture
+
+    out = {}
+    results = asyncio.run(exercise_verifier_fixture(
+        VERIFIER_FIXTURE, reward_range=(0.0, 1.0), higher_is_better=True, determinism="unknown"))
+    out["fixture"] = [[r.name, r.kind, list(r.observed_rewards)] for r in results]
+
+    config = NumericAnswerResourcesServerConfig(
+        host="127.0.0.1", port=1, entrypoint="app.py", name="numeric_answer_resources_server", domain="math")
+    client = TestClient(NumericAnswerResourcesServer.model_construct(config=config).setup_webserver())
+    request = json.loads(Path(sys.argv[1]).read_text())
+    correct = client.post("/verify", json=request).json()
+    out["correct"] = {k: correct[k] for k in ("reward", "extracted_answer", "answer_found", "mask_sample")}
+    broken = client.post("/verify", json=dict(request, expected_answer="eighty")).json()
+    out["broken"] = {k: broken.get(k) for k in ("reward", "mask_sample", "instance_config", "failure_kind")}
+    missing = client.post("/verify", json={k: v for k, v in request.items() if k != "expected_answer"})
+    out["missing"] = [missing.status_code, missing.json()["detail"][0]["msg"], missing.json()["detail"][0]["loc"]]
+    out["reverify_mode"] = client.get("/reverify_mode").json()
+
+    rows = [dict(correct, _ng_task_index=0, _ng_rollout_index=0), dict(broken, _ng_task_index=1, _ng_rollout_index=0)]
+    metrics = compute_aggregate_metrics(rows)
+    out["key_metrics"] = metrics.key_metrics
+
+    out["schema"] = load_task_data_schema(Path.cwd()).json_schema()
+    print(json.dumps(out))
+    '''
+)
+
+
+@needs_gym_python
+def test_numeric_answer_runs_on_the_released_source(tmp_path, gym_release):
+    server = _build_server(tmp_path)
+    (tmp_path / "driver.py").write_text(DRIVER, encoding="utf-8")
+    # As `gym env start` runs it: from the server's folder, with only that folder on the path
+    # (plus the released source standing in for the installed wheel).
+    env = dict(os.environ, PYTHONPATH=f"{server}:{gym_release}")
+    proc = subprocess.run(
+        [NEMO_GYM_PYTHON, str(tmp_path / "driver.py"), str(tmp_path / "verify_request.json")],
+        cwd=server, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    page = CUSTOM.read_text(encoding="utf-8")
+
+    assert [kind for _, kind, _ in out["fixture"]] == ["full_reward", "zero_reward", "zero_reward", "malformed"]
+    assert str(out["correct"]).replace('"', "'") in page
+    assert out["broken"] == {
+        "reward": 0.0, "mask_sample": True, "instance_config": {"mask_sample": True},
+        "failure_kind": "numeric_answer:bad_reference",
+    }
+    assert out["missing"] == [422, "Field required", ["body", "expected_answer"]]
+    assert out["reverify_mode"] == "stateless"
+    # The masked row stays out of the means and shows up as coverage, as the pages say.
+    key = out["key_metrics"]
+    assert key["mean/reward"] == 1.0 and key["mean/answer_found"] == 1.0
+    for name in ("coverage/measured_rollouts", "coverage/masked_rollouts",
+                 "coverage/measured_tasks", "coverage/fully_masked_tasks"):
+        assert name in key and f"`{name}`" in page
+    assert key["coverage/masked_rollouts"] == 1
+    # The schema `gym env schema` prints is the one on the page.
+    assert json.dumps(out["schema"], indent=2) in page
+
+
+@needs_gym_python
+def test_numeric_answer_tests_pass_as_gym_env_test_runs_them(tmp_path, gym_release):
+    server = _build_server(tmp_path)
+    env = dict(os.environ, PYTHONPATH=f"{server}:{tmp_path}:{gym_release}")
+    proc = subprocess.run(
+        [NEMO_GYM_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=server, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "5 passed" in proc.stdout
+
+
+@needs_gym_python
+def test_package_style_import_fails_where_the_server_runs(tmp_path, gym_release):
+    """Why app.py imports `reward_helpers` by bare name (custom-verification troubleshooting)."""
+    server = _build_server(tmp_path)
+    (server / "probe.py").write_text(
+        "from resources_servers.numeric_answer.reward_helpers import extract_answer\n", encoding="utf-8"
+    )
+    env = dict(os.environ, PYTHONPATH=f"{server}:{gym_release}")
+    proc = subprocess.run([NEMO_GYM_PYTHON, "probe.py"], cwd=server, env=env, capture_output=True, text=True)
+    message = "No module named 'resources_servers.numeric_answer'"
+    assert proc.returncode != 0 and message in proc.stderr
+    assert f"`ModuleNotFoundError: {message}`" in CUSTOM.read_text(encoding="utf-8")
+
+
+@needs_gym_python
+def test_multi_reward_variant_returns_the_page_numbers(tmp_path, gym_release):
+    page = PAGES / "multi-objective-scoring.md"
+    (variant,) = [b for b in _fenced(page, "python") if "class NumericAnswerMultiRewardVerifier" in b]
+    server = _build_server(tmp_path)
+    (server / "multi.py").write_text(variant, encoding="utf-8")
+    request = json.loads(_heredocs(CUSTOM)["verify_request.json"])
+    request["response"]["usage"] = {
+        "input_tokens": 10, "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": 1280, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 1290,
+    }
+    (tmp_path / "request.json").write_text(json.dumps(request), encoding="utf-8")
+    script = textwrap.dedent(
+        '''
+        import asyncio, json, sys
+        from multi import NumericAnswerMultiRewardVerifier, NumericAnswerVerifyRequest
+        body = NumericAnswerVerifyRequest.model_validate(json.load(open(sys.argv[1])))
+        result = asyncio.run(NumericAnswerMultiRewardVerifier().verify(body)).model_dump()
+        print(json.dumps({k: result[k] for k in ("reward", "reward_components", "correctness", "format", "concise")}))
+        '''
+    )
+    env = dict(os.environ, PYTHONPATH=f"{server}:{gym_release}")
+    proc = subprocess.run([NEMO_GYM_PYTHON, "-c", script, str(tmp_path / "request.json")],
+                          cwd=server, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout)
+    components = {"correctness": 1.0, "format": 1.0, "concise": 0.5}
+    assert out == {"reward": 2.5, "reward_components": components, **components}
+    text = page.read_text(encoding="utf-8")
+    assert "1,280 output tokens" in text and "`2.5`" in text and json.dumps(components) in text
