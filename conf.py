@@ -6,8 +6,11 @@ Build from the repository root with ``-c .`` so the sources stay in ``docs/``:
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -31,7 +34,7 @@ suppress_warnings: list[str] = []
 
 # -- The plan checker ---------------------------------------------------------
 docplan_plan = "training-plan.yaml"  # relative to the source directory
-docplan_enforce_phase = 1  # every page of this phase and earlier must exist
+docplan_enforce_phase = 4  # every page of this phase and earlier must exist
 
 # -- MyST ---------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist", "attrs_block"]
@@ -55,23 +58,92 @@ extlinks_detect_hardcoded_links = True
 # -- HTML output --------------------------------------------------------------
 html_theme = "furo"
 html_static_path = ["docs/_static"]
-html_css_files = ["docplan.css"]
+html_css_files = ["docplan.css", "site.css"]
+html_js_files = ["site.js"]
+html_favicon = "docs/_static/favicon.svg"  # also stops browsers asking for /favicon.ico
 templates_path = ["docs/_templates"]
+
+
+def _source_repository() -> str:
+    """The repository behind the 'Edit this page' and 'View this page' links.
+
+    The Training section is written to live in the docs/ tree of the NeMo Gym
+    repository, so that is the default. In GitHub Actions and on Read the Docs
+    the links point at the repository actually being built instead.
+    """
+    server, repository = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_REPOSITORY")
+    if server and repository:
+        return f"{server.rstrip('/')}/{repository}/"
+    clone_url = os.environ.get("READTHEDOCS_GIT_CLONE_URL", "").strip()
+    if clone_url:
+        ssh = re.match(r"^(?:ssh://)?git@([^:/]+)[:/](.+)$", clone_url)  # git@github.com:owner/repo.git
+        url = f"https://{ssh[1]}/{ssh[2]}" if ssh else clone_url
+        return url.removesuffix("/").removesuffix(".git") + "/"
+    return "https://github.com/NVIDIA-NeMo/Gym/"
+
+
+source_repository = _source_repository()
+source_branch = "main"
 html_theme_options = {
-    "source_repository": "https://github.com/NVIDIA-NeMo/Gym-training-docs/",
-    "source_branch": "main",
+    "source_repository": source_repository,
+    "source_branch": source_branch,
     "source_directory": "docs/",
     "navigation_with_keys": True,
 }
+if not source_repository.startswith(("https://github.com/", "https://gitlab.com/", "https://bitbucket.org/")):
+    # furo only knows the public hosts; GitHub Enterprise uses GitHub's URL layout.
+    html_theme_options["source_edit_link"] = f"{source_repository}edit/{source_branch}/docs/{{filename}}"
+    html_theme_options["source_view_link"] = f"{source_repository}blob/{source_branch}/docs/{{filename}}"
 html_show_sourcelink = False
 html_copy_source = False
 html_last_updated_fmt = None
 
+
+def _site_root_path() -> str:
+    """The URL path the site is served from, e.g. "/" or "/Gym/" (used by the 404 page).
+
+    A host serves 404.html for a missing URL at any depth, so that page's
+    links must be absolute paths from the site root, not relative ones.
+    DOCS_SITE_ROOT sets it explicitly (a custom domain: "/"); otherwise Read
+    the Docs' canonical URL, or the GitHub Pages project path, or "/".
+    """
+    explicit = os.environ.get("DOCS_SITE_ROOT")
+    if explicit:
+        return "/" + explicit.strip("/") + "/" if explicit.strip("/") else "/"
+    canonical = os.environ.get("READTHEDOCS_CANONICAL_URL")
+    if canonical:
+        return urlsplit(canonical).path.rstrip("/") + "/"
+    repository = os.environ.get("GITHUB_REPOSITORY")
+    if os.environ.get("GITHUB_ACTIONS") == "true" and repository:
+        return f"/{repository.split('/', 1)[1]}/"
+    return "/"
+
+
+site_root_path = _site_root_path()
+_RELATIVE_URL = re.compile(r'(\s(?:href|src|action|data-content_root)=")(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^"]*)"')
+
+
+def _root_the_404_page(app, exception) -> None:
+    """Rewrite the relative URLs of 404.html into absolute paths from the site root."""
+    page = Path(app.outdir) / "404.html"
+    if exception is not None or app.builder.name not in {"html", "dirhtml"} or not page.is_file():
+        return
+    text = page.read_text(encoding="utf-8")
+    fixed = _RELATIVE_URL.sub(lambda m: f'{m[1]}{site_root_path}{m[2].removeprefix("./")}"', text)
+    if fixed != text:
+        page.write_text(fixed, encoding="utf-8")
+
+
+def setup(app) -> None:
+    app.connect("build-finished", _root_the_404_page)
+
+
 # Copy only the commands, never prompts or output, so a pasted block runs.
-copybutton_prompt_text = r"\$ |>>> |\.\.\. "
+copybutton_prompt_text = r"\$ |>>> |\.\.\.(?: |$)"
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 copybutton_line_continuation_character = "\\"
+copybutton_here_doc_delimiter = "EOF"  # a prompt line opening <<EOF copies the here-document too
 
 # -- Link checking (make linkcheck) -------------------------------------------
 linkcheck_timeout = 15

@@ -93,6 +93,7 @@ def add_badge_and_job(app: Sphinx, doctree: nodes.document) -> None:
     if content_type:
         meta += nodes.inline(content_type.label, content_type.label,
                              classes=["docplan-badge", f"docplan-badge-{content_type.name}"])
+        meta += nodes.Text(" ")  # so copied text and search snippets read "How-to Speed up ..."
     meta += nodes.inline(entry.jtbd, entry.jtbd, classes=["docplan-job"])
     section.insert(1, meta)
 
