@@ -6,14 +6,16 @@ Usage:
 Validates every line with the model collate uses, NeMo Gym's BaseRunRequest,
 and prints one line per invalid row as FILE:LINE: FIELD: MESSAGE (the first
 error of the row), then the number of invalid rows. Exits 0 when every row is
-valid and 1 otherwise. Run it with the Python environment that has nemo-gym
-installed. A blank line is reported too: collate stops on it. Materialized
-taskset rows (an object `task_id` and a `task_input`) are skipped: collate
-does not check them against BaseRunRequest.
+valid, 1 when a row is invalid or a file cannot be opened, and 2 for a usage
+error. Run it with the Python environment that has nemo-gym installed. A blank
+line is reported too: collate stops on it. Materialized taskset rows (an
+object `task_id` and a `task_input`) are skipped: collate does not check them
+against BaseRunRequest.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -41,9 +43,13 @@ def row_problem(raw: bytes) -> str | None:
     return None
 
 
-def main(paths: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Find the task rows that gym dataset collate leaves out of its metrics."
+    )
+    parser.add_argument("paths", nargs="+", metavar="TASKS.jsonl", help="task files to check")
     invalid = 0
-    for path in paths:
+    for path in parser.parse_args(argv).paths:
         try:
             handle = open(path, "rb")
         except OSError as error:
@@ -60,6 +66,4 @@ def main(paths: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
-        sys.exit("usage: python check_task_rows.py TASKS.jsonl [TASKS.jsonl ...]")
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -48,10 +48,12 @@ from rollout_io import (
     write_jsonl,
 )
 from rollouts_to_sft import (
+    add_message_options,
     conversation_messages,
     convert_tools,
     input_items,
     items_to_messages,
+    message_options,
     output_items,
     reason_key,
 )
@@ -259,33 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Record shape: TRL's prompt/chosen/rejected (default) or NeMo RL's "
         "context/completions.",
     )
-    parser.add_argument(
-        "--reasoning-key",
-        metavar="KEY",
-        help="Keep reasoning items as this key on assistant messages. Dropped by default.",
-    )
-    parser.add_argument(
-        "--tools-format",
-        choices=("function", "flat"),
-        default="function",
-        help="Shape of each tools entry (default: function).",
-    )
-    parser.add_argument(
-        "--arguments-format",
-        choices=("object", "string"),
-        default="object",
-        help="Tool-call arguments as a JSON object or the raw JSON string (default: object).",
-    )
-    parser.add_argument(
-        "--keep-incomplete",
-        action="store_true",
-        help="Keep rollouts whose response has incomplete_details (skipped by default).",
-    )
-    parser.add_argument(
-        "--include-metadata",
-        action="store_true",
-        help="Add a metadata object (task index, rewards, rollout indices) to each record.",
-    )
+    add_message_options(parser, metadata="task index, rewards, rollout indices")
     return parser
 
 
@@ -302,13 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         rollouts,
         min_margin=args.min_margin,
         group_by=args.group_by,
-        reasoning_key=args.reasoning_key,
-        tools_format=args.tools_format,
-        arguments_format=args.arguments_format,
-        keep_incomplete=args.keep_incomplete,
-        include_metadata=args.include_metadata,
         output_format=args.format,
         skipped=skipped,
+        **message_options(args),
     )
     written = write_jsonl(args.output, pairs)
     print_summary("rollouts_to_dpo", len(rollouts), written, skipped, "DPO pairs")

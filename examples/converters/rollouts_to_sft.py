@@ -361,11 +361,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("input", metavar="IN.jsonl", help="Rollouts JSONL ('-' for stdin).")
     parser.add_argument("output", metavar="OUT.jsonl", help="SFT JSONL ('-' for stdout).")
+    add_message_options(parser, metadata="reward, task_index, rollout_index, agent")
+    return parser
+
+
+MESSAGE_OPTIONS = (
+    "reasoning_key",
+    "tools_format",
+    "arguments_format",
+    "keep_incomplete",
+    "include_metadata",
+)
+
+
+def message_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The values of the options add_message_options adds, as keyword arguments."""
+    return {name: getattr(args, name) for name in MESSAGE_OPTIONS}
+
+
+def add_message_options(parser: argparse.ArgumentParser, *, metadata: str) -> None:
+    """The options that shape the messages, shared with rollouts_to_dpo.py."""
     parser.add_argument(
         "--reasoning-key",
         metavar="KEY",
         help=(
-            "Keep reasoning items as this key on the assistant message "
+            "Keep reasoning items as this key on assistant messages "
             "(for example reasoning_content or thinking). Dropped by default."
         ),
     )
@@ -389,9 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--include-metadata",
         action="store_true",
-        help="Add a metadata object (reward, task_index, rollout_index, agent) to each record.",
+        help=f"Add a metadata object ({metadata}) to each record.",
     )
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -407,15 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     skipped: Counter = Counter()
     written = write_jsonl(
         args.output,
-        convert(
-            counted(),
-            skipped=skipped,
-            reasoning_key=args.reasoning_key,
-            tools_format=args.tools_format,
-            arguments_format=args.arguments_format,
-            keep_incomplete=args.keep_incomplete,
-            include_metadata=args.include_metadata,
-        ),
+        convert(counted(), skipped=skipped, **message_options(args)),
     )
     print_summary("rollouts_to_sft", counter["read"], written, skipped, "SFT records")
     return EXIT_OK

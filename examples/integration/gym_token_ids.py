@@ -15,7 +15,9 @@ Usage:
     python examples/integration/gym_token_ids.py ROLLOUTS.jsonl
 
 prints how many rollouts carry token ids and how many stitch into one
-contiguous sequence. Stdlib only.
+contiguous sequence. Exit status: 0 when some rollouts carry token ids and
+all of them stitch; 1 when none carries token ids, one does not stitch, or the
+file cannot be read; 2 for a usage error. Stdlib only.
 """
 
 from __future__ import annotations
@@ -109,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Check the token ids in a NeMo Gym rollouts file")
     parser.add_argument("rollouts", type=Path)
     args = parser.parse_args(argv)
-    summary = summarize(args.rollouts)
+    try:
+        summary = summarize(args.rollouts)
+    except OSError as exc:
+        print(f"error: {args.rollouts}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(" ".join(f"{key}={value}" for key, value in summary.items()))
     return 0 if summary["with_token_ids"] and not summary["non_contiguous"] else 1
 

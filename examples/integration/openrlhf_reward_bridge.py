@@ -14,7 +14,9 @@ Usage:
     python examples/integration/openrlhf_reward_bridge.py --head-url http://127.0.0.1:11000 \
         --resources-server mcqa --port 5000
 
-Stdlib only; run it with any Python 3.11 or newer.
+Stdlib only; run it with any Python 3.11 or newer. It serves until stopped;
+it exits with 1 when the head server does not know the resources server, and
+with 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gym_verify_client import DEFAULT_TIMEOUT_S, GymVerifier, resources_server_url  # noqa: E402
+from gym_verify_client import (  # noqa: E402
+    DEFAULT_TIMEOUT_S,
+    GymRequestError,
+    GymVerifier,
+    resources_server_url,
+)
 
 # End-of-turn markers that a decode with special tokens kept leaves after the response.
 DEFAULT_STRIP = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "</s>")
@@ -149,7 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.head_url:
         if not args.resources_server:
             parser.error("--head-url needs --resources-server")
-        verify_url = resources_server_url(args.head_url, args.resources_server)
+        try:
+            verify_url = resources_server_url(args.head_url, args.resources_server)
+        except GymRequestError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     else:
         verify_url = args.verify_url
     verifier = GymVerifier(verify_url, timeout=args.timeout, seed_session=args.seed_session)

@@ -19,6 +19,8 @@ which the reward code in this directory sends back to the resources server's
 
 Rows whose prompt is not plain chat messages (for example tool-call items)
 stop the run with their line number, or are skipped with --skip-unsupported.
+Exit status: 0 on success; 1 when a file cannot be read or written or a row
+stops the run; 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -64,21 +66,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     written = skipped = 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with args.input.open(encoding="utf-8") as source, args.output.open("w", encoding="utf-8") as target:
-        for line_no, line in enumerate(source, 1):
-            if not line.strip():
-                continue
-            try:
-                row = convert_row(json.loads(line), args.format, written, args.data_source)
-            except (ValueError, KeyError, TypeError) as exc:
-                if args.skip_unsupported:
-                    skipped += 1
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        with args.input.open(encoding="utf-8") as source, args.output.open("w", encoding="utf-8") as target:
+            for line_no, line in enumerate(source, 1):
+                if not line.strip():
                     continue
-                print(f"{args.input}:{line_no}: {exc}", file=sys.stderr)
-                return 1
-            target.write(json.dumps(row, ensure_ascii=False) + "\n")
-            written += 1
+                try:
+                    row = convert_row(json.loads(line), args.format, written, args.data_source)
+                except (ValueError, KeyError, TypeError) as exc:
+                    if args.skip_unsupported:
+                        skipped += 1
+                        continue
+                    print(f"{args.input}:{line_no}: {exc}", file=sys.stderr)
+                    return 1
+                target.write(json.dumps(row, ensure_ascii=False) + "\n")
+                written += 1
+    except OSError as exc:
+        print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"wrote {written} rows to {args.output} (format {args.format}, skipped {skipped})")
     return 0
 

@@ -17,7 +17,9 @@ shipped in nemo-gym 0.7.0 is declared on its agent instance (for example
 ``workplace_assistant_simple_agent``), so the two names are the same. Use
 ``--map`` when your own config declares a dataset on a resources server, to
 name the agent that references it; ``--agent`` sends every row to one agent.
-Rows that already carry an ``agent_ref`` keep it.
+Rows that already carry an ``agent_ref`` keep it. Exit status: 0 on success; 1
+when a file cannot be read or written or a row has no agent; 2 for a usage
+error.
 """
 
 from __future__ import annotations
@@ -56,19 +58,23 @@ def main(argv: list[str] | None = None) -> int:
         mapping[source] = agent
 
     counts: dict[str, int] = {}
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    with args.input.open(encoding="utf-8") as source_file, args.output.open("w", encoding="utf-8") as target:
-        for line_no, line in enumerate(source_file, 1):
-            if not line.strip():
-                continue
-            try:
-                row = stamp_row(json.loads(line), mapping, args.agent)
-            except ValueError as exc:
-                print(f"{args.input}:{line_no}: {exc}", file=sys.stderr)
-                return 1
-            name = row["agent_ref"]["name"]
-            counts[name] = counts.get(name, 0) + 1
-            target.write(json.dumps(row, ensure_ascii=False) + "\n")
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        with args.input.open(encoding="utf-8") as source_file, args.output.open("w", encoding="utf-8") as target:
+            for line_no, line in enumerate(source_file, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = stamp_row(json.loads(line), mapping, args.agent)
+                except ValueError as exc:
+                    print(f"{args.input}:{line_no}: {exc}", file=sys.stderr)
+                    return 1
+                name = row["agent_ref"]["name"]
+                counts[name] = counts.get(name, 0) + 1
+                target.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     summary = ", ".join(f"{name}: {n}" for name, n in sorted(counts.items())) or "no rows"
     print(f"wrote {args.output} ({summary})")
     return 0

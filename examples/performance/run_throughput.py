@@ -34,7 +34,11 @@ Examples:
     python examples/performance/run_throughput.py shards/rollouts_*.jsonl \
         --driver-log logs/shard_0.log --driver-log logs/shard_1.log
 
-Standard library only; Python 3.11 or newer.
+Lines that are not JSON objects (a hard kill can cut the last line short) are
+counted and skipped. Standard library only, Python 3.11 or newer, with
+rollout_io.py from examples/converters/ (run it from the repository, or keep a
+copy of rollout_io.py next to it). Exit status: 0 on success; 1 when a file
+cannot be read or only sidecars are given; 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -49,6 +53,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
+from rollout_io import (  # noqa: E402
+    InputError,
+    failures_path_for,
+    finite_number,
+    iter_jsonl_lines,
+    iter_raw_lines,
+    read_json,
+    run_cli,
+)
 
 # The driver's progress line, printed by nemo_gym/rollout_collection.py:
 #   Finished {completed} / {total} rollouts ({pct}%) in {timedelta} ({rate:.2f} rollouts/min).
@@ -74,14 +89,6 @@ TOKEN_FIELDS = (
 )
 
 
-def failures_path_for(rollouts_path: Path) -> Path:
-    """``results/rollouts.jsonl`` -> ``results/rollouts_failures.jsonl``.
-
-    The same names as ``nemo_gym/path_utils.py`` derives.
-    """
-    return rollouts_path.with_name(rollouts_path.stem + "_failures.jsonl")
-
-
 def materialized_path_for(rollouts_path: Path) -> Path:
     """``results/rollouts.jsonl`` -> ``results/rollouts_materialized_inputs.jsonl``."""
     return rollouts_path.with_name(rollouts_path.stem + "_materialized_inputs.jsonl")
@@ -102,36 +109,14 @@ def is_sidecar(path: Path) -> bool:
 
 def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
     """Return the JSON objects in ``path`` and the number of non-blank lines that were not one."""
-    rows: list[dict[str, Any]] = []
-    malformed = 0
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError:
-                malformed += 1
-                continue
-            if isinstance(value, dict):
-                rows.append(value)
-            else:
-                malformed += 1
-    return rows, malformed
+    malformed: list[InputError] = []
+    rows = [row for _, _, row in iter_jsonl_lines(path, on_invalid=malformed.append)]
+    return rows, len(malformed)
 
 
 def count_jsonl_lines(path: Path) -> int:
     """Count non-blank lines; used for the sidecar and the materialized inputs."""
-    with path.open(encoding="utf-8") as handle:
-        return sum(1 for line in handle if line.strip())
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return sum(1 for _, raw in iter_raw_lines(path) if raw.strip())
 
 
 def usage_tokens(row: dict[str, Any]) -> dict[str, float] | None:
@@ -151,22 +136,27 @@ def usage_tokens(row: dict[str, Any]) -> dict[str, float] | None:
     tokens: dict[str, float] = {}
     pairs = (("input_tokens", "prompt_tokens"), ("output_tokens", "completion_tokens"))
     for name, fallback in pairs:
-        value = _number(usage.get(name))
+        value = finite_number(usage.get(name))
         if value is None:
-            value = _number(usage.get(fallback))
+            value = finite_number(usage.get(fallback))
         if value is not None:
             tokens[name] = value
-    total = _number(usage.get("total_tokens"))
+    total = finite_number(usage.get("total_tokens"))
     if total is None and "input_tokens" in tokens and "output_tokens" in tokens:
         total = tokens["input_tokens"] + tokens["output_tokens"]
     if total is not None:
         tokens["total_tokens"] = total
-    details_in = usage.get("input_tokens_details") or usage.get("prompt_tokens_details")
-    if isinstance(details_in, dict) and _number(details_in.get("cached_tokens")) is not None:
-        tokens["cached_tokens"] = details_in["cached_tokens"]
-    details_out = usage.get("output_tokens_details") or usage.get("completion_tokens_details")
-    if isinstance(details_out, dict) and _number(details_out.get("reasoning_tokens")) is not None:
-        tokens["reasoning_tokens"] = details_out["reasoning_tokens"]
+    details = (
+        ("cached_tokens", usage.get("input_tokens_details") or usage.get("prompt_tokens_details")),
+        (
+            "reasoning_tokens",
+            usage.get("output_tokens_details") or usage.get("completion_tokens_details"),
+        ),
+    )
+    for name, block in details:
+        value = finite_number(block.get(name)) if isinstance(block, dict) else None
+        if value is not None:
+            tokens[name] = value
     return tokens or None
 
 
@@ -235,15 +225,15 @@ def _timestamp_spans(rows: Iterable[dict[str, Any]]) -> tuple[float | None, floa
         for call in calls if isinstance(calls, list) else []:
             if not isinstance(call, dict):
                 continue
-            started = _number(call.get("started_at"))
-            completed = _number(call.get("completed_at"))
+            started = finite_number(call.get("started_at"))
+            completed = finite_number(call.get("completed_at"))
             if started is not None:
                 starts.append(started)
             if completed is not None:
                 ends.append(completed)
         response = row.get("response")
         if isinstance(response, dict):
-            stamp = _number(response.get("created_at"))
+            stamp = finite_number(response.get("created_at"))
             if stamp is not None:
                 created.append(stamp)
     call_span = (max(ends) - min(starts)) if starts and ends and max(ends) > min(starts) else None
@@ -302,8 +292,8 @@ def summarize(
         metrics_path = aggregate_metrics_path_for(path)
         if metrics_path.exists():
             try:
-                entries = json.loads(metrics_path.read_text(encoding="utf-8"))
-            except json.JSONDecodeError:
+                entries = read_json(metrics_path)
+            except InputError:
                 entries = []
             for entry in entries if isinstance(entries, list) else []:
                 if isinstance(entry, dict) and isinstance(entry.get("perf_summary"), dict):
@@ -336,18 +326,18 @@ def summarize(
                 token_totals[name] += value
                 token_counts[name] += 1
         perf = row.get("ng_perf")
-        rollout_ms = _number(perf.get("total_latency_ms")) if isinstance(perf, dict) else None
+        rollout_ms = finite_number(perf.get("total_latency_ms")) if isinstance(perf, dict) else None
         if rollout_ms is not None:
             latencies.append(rollout_ms)
         capture = row.get("ng_model_call_capture")
         capture_metrics = capture.get("metrics") if isinstance(capture, dict) else None
         call_ms = None
         if isinstance(capture_metrics, dict):
-            call_ms = _number(capture_metrics.get("latency_total_ms"))
+            call_ms = finite_number(capture_metrics.get("latency_total_ms"))
         if call_ms is not None and rollout_ms is not None and rollout_ms > 0:
             model_call_ms += call_ms
             model_call_rollout_ms += rollout_ms
-            model_calls += int(_number(capture_metrics.get("num_calls")) or 0)
+            model_calls += int(finite_number(capture_metrics.get("num_calls")) or 0)
 
     logs = [parse_driver_log(path) for path in driver_logs]
     wall_source = None
@@ -517,13 +507,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
     args = parser.parse_args(argv)
 
+    if args.wall_seconds is not None and args.wall_seconds <= 0:
+        parser.error("--wall-seconds must be positive")
     missing = [str(path) for path in [*args.rollouts, *args.driver_log] if not path.is_file()]
     if missing:
-        print(f"error: file not found: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    if args.wall_seconds is not None and args.wall_seconds <= 0:
-        print("error: --wall-seconds must be positive", file=sys.stderr)
-        return 2
+        raise InputError(f"file not found: {', '.join(missing)}")
+    if all(is_sidecar(path) for path in args.rollouts):
+        raise InputError("give the rollouts JSONL file, not only its sidecars")
 
     summary = summarize(args.rollouts, driver_logs=args.driver_log, wall_seconds=args.wall_seconds)
     print(json.dumps(summary, indent=2) if args.json else format_report(summary))
@@ -531,4 +521,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

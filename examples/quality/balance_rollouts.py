@@ -32,6 +32,9 @@ Examples:
         --by pass_rate --unit task --drop-group unsolved --drop-group solved --drop-group unscored
 
 Standard library only; Python 3.11 or newer. Needs quality_io.py next to it.
+Exit status: 0 on success; 1 when an input cannot be read or is not JSON Lines,
+or the output exists (pass --overwrite); 2 for options that cannot be used,
+such as --cap with --target or a --drop-group that names no group.
 """
 
 from __future__ import annotations
@@ -45,8 +48,8 @@ from dataclasses import dataclass, field
 
 from quality_io import (
     GROUPINGS,
-    InputError,
     Rollout,
+    UsageError,
     check_output_path,
     grouper,
     known_groups,
@@ -108,19 +111,19 @@ def balance(
 ) -> BalanceResult:
     """Select rollouts per group. Pure: returns the selection and a per-group report."""
     if cap is not None and target is not None:
-        raise InputError("give either --cap or --target, not both")
+        raise UsageError("give either --cap or --target, not both")
     if cap is None and target is None and not drop_groups:
-        raise InputError("nothing to do: give --cap, --target or --drop-group")
+        raise UsageError("nothing to do: give --cap, --target or --drop-group")
     for name, value in (("--cap", cap), ("--target", target)):
         if value is not None and value < 1:
-            raise InputError(f"{name} must be at least 1")
+            raise UsageError(f"{name} must be at least 1")
     if unit == "task" and by == "reward_bucket":
-        raise InputError(
+        raise UsageError(
             "--unit task cannot be combined with --by reward_bucket: "
             "a task's repeats have different rewards"
         )
     if unit not in ("rollout", "task"):
-        raise InputError(f"--unit: unknown unit {unit!r}; choose rollout or task")
+        raise UsageError(f"--unit: unknown unit {unit!r}; choose rollout or task")
 
     name_of = grouper(by, rollouts, threshold=threshold, edges=edges)
     position = {id(rollout): index for index, rollout in enumerate(rollouts)}
@@ -131,7 +134,7 @@ def balance(
 
     unknown = sorted(set(drop_groups) - set(groups) - known_groups(by, edges))
     if unknown:
-        raise InputError(
+        raise UsageError(
             f"--drop-group: no group named {', '.join(map(repr, unknown))} for --by {by}; "
             f"groups are {', '.join(sorted(groups)) or 'none'}"
         )

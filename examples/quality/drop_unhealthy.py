@@ -17,7 +17,8 @@ Example:
 
 Kept lines are written exactly as read, in input order; the inputs are never
 modified. Standard library only; Python 3.11 or newer. Needs quality_io.py next
-to it.
+to it. Exit status: 0 on success; 1 when an input cannot be read, the verdicts
+file is not rollout_verdicts.jsonl, or the output exists; 2 for a usage error.
 """
 
 from __future__ import annotations

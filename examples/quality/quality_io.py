@@ -4,11 +4,11 @@ rollout_stats.py, balance_rollouts.py, review_sample.py and the other scripts in
 this directory import this module, so keep it in the same directory as them.
 Standard library only; Python 3.11+.
 
-Reading a JSONL file (and its located error messages), the exit codes, the
-reward and mask helpers and the command-line wrapper come from
-``examples/converters/rollout_io.py``, which the rollout converters use too.
-Keep the repository's ``examples/`` layout, or put ``rollout_io.py`` next to
-this file.
+Reading a JSONL file (and its located error messages), the atomic writer, the
+exit codes, the reward and mask helpers and the command-line wrapper come from
+``examples/converters/rollout_io.py``, which every example script uses. Keep
+the repository's ``examples/`` layout, or put ``rollout_io.py`` next to this
+file.
 
 Every reader keeps each line exactly as it was read (``Rollout.raw``), so the
 tools can write selected rollouts back out byte for byte.
@@ -36,10 +36,13 @@ try:
         EXIT_OK,
         EXIT_USAGE_ERROR,
         InputError,
+        UsageError,
+        failures_path_for,
         is_masked,
-        iter_jsonl,
+        iter_jsonl_lines,
         reward_of,
         run_cli,
+        write_lines,
     )
 except ModuleNotFoundError as exc:  # pragma: no cover - only without the examples/ layout
     if exc.name != "rollout_io":
@@ -54,9 +57,12 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE_ERROR",
     "InputError",
+    "UsageError",
+    "failures_path_for",
     "is_masked",
     "reward_of",
     "run_cli",
+    "write_lines",
 ]
 
 # Keys that NeMo Gym stamps on every rollout line (nemo_gym/global_config.py).
@@ -73,8 +79,6 @@ PASS_RATE_BUCKETS = ("unsolved", "hard", "easy", "solved")
 UNSCORED_BUCKET = "unscored"
 NO_REWARD_BUCKET = "no_reward"
 
-_LFS_POINTER_PREFIX = b"version https://git-lfs"
-
 
 @dataclass(frozen=True)
 class Rollout:
@@ -86,59 +90,19 @@ class Rollout:
     record: dict[str, Any]
 
 
-def _lfs_hint(name: str) -> str:
-    try:
-        with open(name, "rb") as handle:
-            start = handle.read(len(_LFS_POINTER_PREFIX))
-    except OSError:
-        return ""
-    return (
-        "; this is a Git LFS pointer, run `git lfs pull` first"
-        if start == _LFS_POINTER_PREFIX
-        else ""
-    )
-
-
 def read_jsonl(path: str | Path) -> list[Rollout]:
     """Read every non-blank line of a JSONL file as a JSON object, keeping the line's text.
 
-    Parsing and its errors are those of ``rollout_io.iter_jsonl``: InputError names
-    ``path`` and the line for a line that is not UTF-8, not JSON or not an object,
-    and names ``path`` for a file that cannot be opened. Standard input is not
-    supported, because the tools read a file's lines a second time to keep their text.
+    Parsing and its errors are those of ``rollout_io.iter_jsonl_lines``: InputError
+    names ``path`` and the line for a line that is not UTF-8, not JSON or not an
+    object, and names ``path`` for a file that cannot be opened. Standard input
+    is not supported: the tools name the input file in what they report and
+    read the files NeMo Gym writes next to it.
     """
     name = str(path)
     if name == "-":
-        raise InputError("-: reading standard input is not supported here; give a file path")
-    rollouts: list[Rollout] = []
-    raw_handle = None
-    raw_lines: Iterable[tuple[int, bytes]] = ()
-    try:
-        for number, record in iter_jsonl(name):
-            if raw_handle is None:
-                raw_handle = open(name, "rb")  # noqa: SIM115 - closed in finally
-                raw_lines = enumerate(raw_handle, start=1)
-            for index, raw in raw_lines:
-                if index == number:
-                    break
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
-            rollouts.append(Rollout(name, number, text, record))
-    except InputError as exc:
-        if ":1: not valid JSON" in str(exc):
-            raise InputError(f"{exc}{_lfs_hint(name)}") from None
-        raise
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read input: {exc.strerror or exc}") from None
-    finally:
-        if raw_handle is not None:
-            raw_handle.close()
-    return rollouts
-
-
-def failures_path_for(path: str | Path) -> Path:
-    """The failures sidecar NeMo Gym writes next to a rollouts file: ``<stem>_failures.jsonl``."""
-    path = Path(path)
-    return path.with_name(path.stem + "_failures.jsonl")
+        raise UsageError("-: reading standard input is not supported here; give a file path")
+    return [Rollout(name, number, text, record) for number, text, record in iter_jsonl_lines(name)]
 
 
 def line_digest(raw: str) -> str:
@@ -235,13 +199,13 @@ def parse_edges(text: str) -> list[float]:
     try:
         edges = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise InputError(
+        raise UsageError(
             f"--reward-edges: {text!r} is not a comma-separated list of numbers"
         ) from None
     if not edges:
-        raise InputError("--reward-edges: give at least one number")
+        raise UsageError("--reward-edges: give at least one number")
     if any(later <= earlier for earlier, later in itertools.pairwise(edges)):
-        raise InputError(f"--reward-edges: {text!r} must be strictly increasing")
+        raise UsageError(f"--reward-edges: {text!r} must be strictly increasing")
     return edges
 
 
@@ -322,7 +286,7 @@ def grouper(
     if by == "pass_rate":
         rates = task_pass_rates(rollouts, threshold)
         return lambda rollout: pass_rate_bucket(rates[task_key(rollout)])
-    raise InputError(f"--by: unknown grouping {by!r}; choose one of {', '.join(GROUPINGS)}")
+    raise UsageError(f"--by: unknown grouping {by!r}; choose one of {', '.join(GROUPINGS)}")
 
 
 # --------------------------------------------------------------------------- output
@@ -339,23 +303,3 @@ def check_output_path(output: str | Path, inputs: Iterable[str | Path], overwrit
     if not target.parent.is_dir():
         raise InputError(f"{output}: directory {target.parent} does not exist")
     return target
-
-
-def write_lines(path: str | Path, lines: Iterable[str]) -> int:
-    """Write lines (without line endings) to ``path`` atomically; return how many were written."""
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.partial")
-    count = 0
-    try:
-        with partial.open("w", encoding="utf-8", newline="\n") as handle:
-            for line in lines:
-                handle.write(line + "\n")
-                count += 1
-        partial.replace(target)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return count

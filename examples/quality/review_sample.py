@@ -26,6 +26,9 @@ Examples:
         -o curated/reviewed.jsonl
 
 Standard library only; Python 3.11 or newer. Needs quality_io.py next to it.
+Exit status: 0 on success; 1 when an input cannot be read, the sheet does not
+match the rollouts, or the output exists; 2 for options that cannot be used,
+such as --per-group without --by.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from quality_io import (
     GROUPINGS,
     InputError,
     Rollout,
+    UsageError,
     check_output_path,
     grouper,
     incomplete_reason,
@@ -178,14 +182,14 @@ def draw_sample(
     Returned in input order. A group (or file) smaller than the request is taken whole.
     """
     if (n is None) == (per_group is None):
-        raise InputError("give either --n or --per-group")
+        raise UsageError("give either --n or --per-group")
     if per_group is not None and by is None:
-        raise InputError("--per-group needs --by")
+        raise UsageError("--per-group needs --by")
     if n is not None and by is not None:
-        raise InputError("--by works with --per-group; --n draws from the whole file")
+        raise UsageError("--by works with --per-group; --n draws from the whole file")
     size = n if n is not None else per_group
     if size is not None and size < 1:
-        raise InputError(f"{'--n' if n is not None else '--per-group'} must be at least 1")
+        raise UsageError(f"{'--n' if n is not None else '--per-group'} must be at least 1")
 
     rng = random.Random(seed)
     if n is not None:
@@ -219,7 +223,7 @@ def write_sheet(path: Path, rows: Sequence[dict[str, Any]]) -> None:
 def sheet_format(path: str) -> str:
     suffix = Path(path).suffix
     if suffix not in (".csv", ".jsonl"):
-        raise InputError(f"{path}: the review sheet must end in .csv or .jsonl")
+        raise UsageError(f"{path}: the review sheet must end in .csv or .jsonl")
     return suffix
 
 

@@ -11,7 +11,9 @@ Example:
         curated/reverified/rollouts.jsonl
 
 Add ``--json`` for the same result as JSON. Standard library only; Python 3.11
-or newer. Needs quality_io.py next to it.
+or newer. Needs quality_io.py next to it. Exit status: 0 on success; 1 when a
+file cannot be read or a rollout has no task index or appears twice; 2 for a
+usage error.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ Examples:
     python examples/quality/rollout_stats.py a.jsonl b.jsonl --pass-threshold 0.5 --per-task
 
 Standard library only; Python 3.11 or newer. Needs quality_io.py next to it.
+Exit status: 0 on success; 1 when a file cannot be read or a line is not a
+JSON object (the message names the file and line); 2 for a usage error.
 """
 
 from __future__ import annotations

@@ -9,61 +9,28 @@ appear once; a pair that appears twice means two shards used the same task
 indices. The script prints the number of rollouts and tasks and the number of
 duplicate keys, then lists up to N duplicates (default 5) with their lines.
 
-Exit status: 0 when every key is unique, 1 when there are duplicates or rows
-without the two keys, 2 when the file cannot be read or a line is not a JSON
-object (the message names the file and line). Standard library only; Python
-3.11 or newer.
+Standard library only, Python 3.11 or newer, with rollout_io.py from
+examples/converters/ (run it from the repository, or keep a copy of
+rollout_io.py next to it). Exit status: 0 when every key is unique; 1 when
+there are duplicates or rows without the two keys, or when the file cannot be
+read or a line is not a JSON object (the message names the file and line); 2
+for a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
+from rollout_io import EXIT_OK, EXIT_PROBLEMS, hashable, iter_jsonl, run_cli  # noqa: E402
+
 TASK_INDEX_KEY = "_ng_task_index"
 ROLLOUT_INDEX_KEY = "_ng_rollout_index"
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
-EXIT_BAD_INPUT = 2
-
-
-class InputError(Exception):
-    """A problem with the input; the message names the file and, where known, the line."""
-
-
-def json_error(exc: json.JSONDecodeError) -> str:
-    """A JSON error without Python's "line 1" (each line is its own document)."""
-    return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
-
-
-def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, object) for each non-blank line of a JSONL file."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with handle:
-        for line_no, raw in enumerate(handle, 1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError(f"{path}:{line_no}: not UTF-8 text") from None
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text.rstrip("\r\n"))
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{line_no}: not valid JSON ({json_error(exc)})") from None
-            if not isinstance(row, dict):
-                raise InputError(
-                    f"{path}:{line_no}: expected a JSON object, got {type(row).__name__}"
-                )
-            yield line_no, row
 
 
 @dataclass
@@ -76,10 +43,6 @@ class KeyReport:
     without_keys: list[int] = field(default_factory=list)
 
 
-def _hashable(value: Any) -> Any:
-    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
-
-
 def check_keys(rows: Iterable[tuple[int, dict[str, Any]]]) -> KeyReport:
     """Count rollouts, tasks and duplicate (task, rollout) keys in (line, row) pairs."""
     report = KeyReport()
@@ -90,7 +53,7 @@ def check_keys(rows: Iterable[tuple[int, dict[str, Any]]]) -> KeyReport:
         if TASK_INDEX_KEY not in row or ROLLOUT_INDEX_KEY not in row:
             report.without_keys.append(line_no)
             continue
-        key = (_hashable(row[TASK_INDEX_KEY]), _hashable(row[ROLLOUT_INDEX_KEY]))
+        key = (hashable(row[TASK_INDEX_KEY]), hashable(row[ROLLOUT_INDEX_KEY]))
         tasks.add(key[0])
         if key in first_line:
             report.duplicates.setdefault(key, [first_line[key]]).append(line_no)
@@ -126,14 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         "--show", type=int, default=5, metavar="N", help="duplicates to list (default 5)"
     )
     args = parser.parse_args(argv)
-    try:
-        report = check_keys(iter_rows(args.rollouts))
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    report = check_keys(iter_jsonl(args.rollouts))
     print("\n".join(format_report(report, max(args.show, 0))))
     return EXIT_PROBLEMS if report.duplicates or report.without_keys else EXIT_OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

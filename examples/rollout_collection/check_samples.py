@@ -7,64 +7,32 @@ Reads the rollouts file of a run collected with `--num-repeats k`, groups the
 rollouts by `_ng_task_index`, and prints:
 
 - the number of tasks and rollouts, and the rollouts per task;
-- how many tasks have samples whose rewards differ (a missing reward counts
-  as 0.0), which is what a chosen/rejected preference pair needs;
+- how many tasks have samples whose rewards differ (a missing or non-numeric
+  reward counts as 0.0), which is what a chosen/rejected preference pair needs;
 - how many tasks with two or more samples produced the same visible output
   (message text and tool calls) every time.
 
 Rollouts without `_ng_task_index` cannot be grouped; a last line counts them.
-Exit status: 0 on success, 2 when the file cannot be read or a line is not a
-JSON object (the message names the file and line). Standard library only;
-Python 3.11 or newer.
+Standard library only, Python 3.11 or newer, with rollout_io.py from
+examples/converters/ (run it from the repository, or keep a copy of
+rollout_io.py next to it). Exit status: 0 when it prints the summary; 1 when
+the file cannot be read or a line is not a JSON object (the message names the
+file and line); 2 for a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
+from rollout_io import hashable, iter_jsonl, reward_of, run_cli  # noqa: E402
+
 TASK_INDEX_KEY = "_ng_task_index"
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-
-
-class InputError(Exception):
-    """A problem with the input; the message names the file and, where known, the line."""
-
-
-def json_error(exc: json.JSONDecodeError) -> str:
-    """A JSON error without Python's "line 1" (each line is its own document)."""
-    return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
-
-
-def iter_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """Yield each non-blank line of a JSONL file as an object."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with handle:
-        for line_no, raw in enumerate(handle, 1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError(f"{path}:{line_no}: not UTF-8 text") from None
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text.rstrip("\r\n"))
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{line_no}: not valid JSON ({json_error(exc)})") from None
-            if not isinstance(row, dict):
-                raise InputError(
-                    f"{path}:{line_no}: expected a JSON object, got {type(row).__name__}"
-                )
-            yield row
 
 
 def output_text(rollout: dict[str, Any]) -> str:
@@ -90,18 +58,6 @@ def output_text(rollout: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def reward_of(rollout: dict[str, Any]) -> float:
-    """The numeric reward; a missing or non-numeric reward counts as 0.0."""
-    reward = rollout.get("reward")
-    if isinstance(reward, bool) or not isinstance(reward, (int, float)):
-        return 0.0
-    return float(reward)
-
-
-def _hashable(value: Any) -> Any:
-    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
-
-
 def summarize(rollouts: Iterable[dict[str, Any]]) -> dict[str, int]:
     """Count tasks, rollouts, tasks with a reward spread and tasks whose repeats are identical."""
     # task -> (reward, output text) of each sample; the rollouts themselves are not kept
@@ -109,8 +65,8 @@ def summarize(rollouts: Iterable[dict[str, Any]]) -> dict[str, int]:
     ungrouped = 0
     for rollout in rollouts:
         if TASK_INDEX_KEY in rollout:
-            sample = (reward_of(rollout), output_text(rollout))
-            by_task[_hashable(rollout[TASK_INDEX_KEY])].append(sample)
+            sample = (reward_of(rollout) or 0.0, output_text(rollout))
+            by_task[hashable(rollout[TASK_INDEX_KEY])].append(sample)
         else:
             ungrouped += 1
     with_spread = 0
@@ -154,14 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         "rollouts", type=Path, help="the rollouts JSONL file of a run with --num-repeats"
     )
     args = parser.parse_args(argv)
-    try:
-        summary = summarize(iter_rows(args.rollouts))
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    summary = summarize(row for _, row in iter_jsonl(args.rollouts))
     print("\n".join(format_summary(summary)))
-    return EXIT_OK
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -12,28 +12,25 @@ repeat. Tasks whose record has no numeric `min/reward` and `max/reward` are
 counted as tasks with no reward. With `--list` it also prints the
 `_ng_task_index` values in each bucket.
 
-Exit status: 0 on success, 2 when the file cannot be read, is not valid JSON
-(the message names the file and line) or is not an aggregate metrics file.
-Standard library only; Python 3.11 or newer.
+Standard library only, Python 3.11 or newer, with rollout_io.py from
+examples/converters/ (run it from the repository, or keep a copy of
+rollout_io.py next to it). Exit status: 0 on success; 1 when the file cannot
+be read, is not valid JSON (the message names the file and line) or is not an
+aggregate metrics file; 2 for a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
+from rollout_io import InputError, finite_number, read_json, run_cli  # noqa: E402
+
 TASK_INDEX_KEY = "_ng_task_index"
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-
-
-class InputError(Exception):
-    """A problem with the input; the message names the file and, where known, the line."""
 
 
 @dataclass
@@ -44,28 +41,15 @@ class Buckets:
     no_reward: list[Any] = field(default_factory=list)
 
 
-def json_error(exc: json.JSONDecodeError) -> str:
-    """A JSON error without Python's "line 1" (each line is its own document)."""
-    return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
-
-
 def load_metrics(path: Path) -> list[dict[str, Any]]:
     """Read an aggregate metrics file: a JSON list with one object per agent."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        hint = (
-            " (pass the _aggregate_metrics.json file, not the rollouts)"
-            if path.suffix == ".jsonl"
-            else ""
-        )
-        raise InputError(f"{path}:{exc.lineno}: not valid JSON ({json_error(exc)}){hint}") from None
+        data = read_json(path)
+    except InputError as exc:
+        if path.suffix == ".jsonl" and ": not valid JSON" in str(exc):
+            hint = "pass the _aggregate_metrics.json file, not the rollouts"
+            raise InputError(f"{exc} ({hint})") from None
+        raise
     if not isinstance(data, list):
         raise InputError(
             f"{path}: expected a JSON list of agent entries, got {type(data).__name__}"
@@ -74,12 +58,6 @@ def load_metrics(path: Path) -> list[dict[str, Any]]:
         if not isinstance(entry, dict) or not isinstance(entry.get("group_level_metrics"), list):
             raise InputError(f"{path}: entry {number} has no group_level_metrics list")
     return data
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
 
 
 def entry_name(entry: dict[str, Any], number: int) -> str:
@@ -96,7 +74,7 @@ def bucket_tasks(entry: dict[str, Any], number: int = 1) -> Buckets:
     for task in entry["group_level_metrics"]:
         if not isinstance(task, dict):
             continue
-        low, high = _number(task.get("min/reward")), _number(task.get("max/reward"))
+        low, high = finite_number(task.get("min/reward")), finite_number(task.get("max/reward"))
         index = task.get(TASK_INDEX_KEY)
         if low is None or high is None:
             buckets.no_reward.append(index)
@@ -136,15 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         "--list", action="store_true", help="also print the task indices in each bucket"
     )
     args = parser.parse_args(argv)
-    try:
-        entries = load_metrics(args.metrics)
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    entries = load_metrics(args.metrics)
     for number, entry in enumerate(entries, 1):
         print("\n".join(format_buckets(bucket_tasks(entry, number), args.list)))
-    return EXIT_OK
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

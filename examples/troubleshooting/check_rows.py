@@ -15,33 +15,44 @@ number of problem lines:
 A materialized task row (an object `task_id` and a `task_input`) is not
 checked: its environment server validates it.
 
-Exit status: 0 when no line has a problem, 1 when some do, 2 when the file
-cannot be read. Standard library only; Python 3.11 or newer.
+Standard library only, Python 3.11 or newer, with rollout_io.py from
+examples/converters/ (run it from the repository, or keep a copy of
+rollout_io.py next to it). Exit status: 0 when no line has a problem; 1 when
+some do, or when the file cannot be read; 2 for a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
-EXIT_BAD_INPUT = 2
+sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
+from rollout_io import (  # noqa: E402
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    LineProblem,
+    decode_line,
+    iter_raw_lines,
+    parse_object,
+    run_cli,
+)
 
 
-def row_problem(line: str) -> str | None:
-    """What is wrong with one line of a task file, or None."""
-    if not line.strip():
-        return "blank line"
+def row_problem(raw: bytes) -> str | None:
+    """What is wrong with one line of a task file, or None.
+
+    The line is read as rollout collection reads it: UTF-8 without a byte
+    order mark, one JSON object, and no blank lines.
+    """
     try:
-        row = json.loads(line.rstrip("\r\n"))
-    except json.JSONDecodeError as error:
-        return f"not valid JSON ({error})"
-    if not isinstance(row, dict):
-        return "not a JSON object"
+        text = decode_line(raw)
+        if not text.strip():
+            return "blank line"
+        row = parse_object(text)
+    except LineProblem as problem:
+        return str(problem)
     if isinstance(row.get("task_id"), dict) and "task_input" in row:
         return None  # a materialized task: its environment server validates it
     params = row.get("responses_create_params")
@@ -52,21 +63,11 @@ def row_problem(line: str) -> str | None:
     return None
 
 
-def read_lines(path: Path) -> Iterator[tuple[int, str | None]]:
-    """Yield (line number, text) for every line; text is None for a line that is not UTF-8."""
-    with path.open("rb") as handle:
-        for line_no, raw in enumerate(handle, 1):
-            try:
-                yield line_no, raw.decode("utf-8")
-            except UnicodeDecodeError:
-                yield line_no, None
-
-
-def find_problems(lines: Iterable[tuple[int, str | None]]) -> list[tuple[int, str]]:
+def find_problems(lines: Iterable[tuple[int, bytes]]) -> list[tuple[int, str]]:
     """(line number, problem) for every line with a problem."""
     problems = []
-    for line_no, text in lines:
-        problem = "not UTF-8 text" if text is None else row_problem(text)
+    for line_no, raw in lines:
+        problem = row_problem(raw)
         if problem:
             problems.append((line_no, problem))
     return problems
@@ -78,11 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("tasks", type=Path, help="the task JSONL file")
     args = parser.parse_args(argv)
-    try:
-        problems = find_problems(read_lines(args.tasks))
-    except OSError as exc:
-        print(f"error: {args.tasks}: cannot read: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    problems = find_problems(iter_raw_lines(args.tasks))
     for line_no, problem in problems:
         print(f"line {line_no}: {problem}")
     print(f"{len(problems)} problem line(s)")
@@ -90,4 +87,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -20,62 +20,30 @@ Extra lines appear only when they apply: rollouts with a row marked
 `_ng_failure_terminal` (never retried), and rows without the two index keys
 (a resumed run ignores them).
 
-Exit status: 0 on success, 2 when the file cannot be read or a line is not a
-JSON object (the message names the file and line). Standard library only;
-Python 3.11 or newer.
+Standard library only, Python 3.11 or newer, with rollout_io.py from
+examples/converters/ (run it from the repository, or keep a copy of
+rollout_io.py next to it). Exit status: 0 on success; 1 when the sidecar
+cannot be read or a row is not a JSON object (the message names the file and
+line); 2 for a usage error such as --max-attempts 0.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
+from rollout_io import hashable, iter_jsonl, run_cli  # noqa: E402
+
 DEFAULT_MAX_ATTEMPTS = 3
 MAX_ATTEMPTS_ENV = "NEMO_GYM_MAX_ROLLOUT_ATTEMPTS"
 ERROR_CHARS = 100
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-
-
-class InputError(Exception):
-    """A problem with the input; the message names the file and, where known, the line."""
-
-
-def json_error(exc: json.JSONDecodeError) -> str:
-    """A JSON error without Python's "line 1" (each line is its own document)."""
-    return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
-
-
-def iter_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """Yield each non-blank line of a JSONL file as an object."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with handle:
-        for line_no, raw in enumerate(handle, 1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError(f"{path}:{line_no}: not UTF-8 text") from None
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text.rstrip("\r\n"))
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{line_no}: not valid JSON ({json_error(exc)})") from None
-            if not isinstance(row, dict):
-                raise InputError(
-                    f"{path}:{line_no}: expected a JSON object, got {type(row).__name__}"
-                )
-            yield row
 
 
 def max_attempts_from_env(environ: dict[str, str] | None = None) -> int:
@@ -99,10 +67,6 @@ def error_text(row: dict[str, Any]) -> str:
     return str(error)[:ERROR_CHARS]
 
 
-def _hashable(value: Any) -> Any:
-    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
-
-
 @dataclass
 class FailureSummary:
     classes: Counter = field(default_factory=Counter)
@@ -122,7 +86,7 @@ def summarize(rows: Iterable[dict[str, Any]]) -> FailureSummary:
         if "_ng_task_index" not in row or "_ng_rollout_index" not in row:
             summary.without_keys += 1
             continue
-        key = (_hashable(row["_ng_task_index"]), _hashable(row["_ng_rollout_index"]))
+        key = (hashable(row["_ng_task_index"]), hashable(row["_ng_rollout_index"]))
         summary.attempts[key] += 1
         if row.get("_ng_failure_terminal") is True:
             summary.terminal.add(key)
@@ -170,14 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_attempts is not None and args.max_attempts < 1:
         parser.error(f"--max-attempts must be at least 1, got {args.max_attempts}")
     max_attempts = args.max_attempts or max_attempts_from_env()
-    try:
-        summary = summarize(iter_rows(args.sidecar))
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    summary = summarize(row for _, row in iter_jsonl(args.sidecar))
     print("\n".join(format_summary(summary, max_attempts, max(args.top, 0))))
-    return EXIT_OK
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

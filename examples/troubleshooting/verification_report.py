@@ -14,62 +14,25 @@ prints what tells verification problems apart:
 - how many responses report no output tokens (`response.usage.output_tokens`
   missing or 0).
 
-Exit status: 0 on success, 2 when the file cannot be read or a line is not a
-JSON object (the message names the file and line). Standard library only;
-Python 3.11 or newer.
+Standard library only, Python 3.11 or newer, with rollout_io.py from
+examples/converters/ (run it from the repository, or keep a copy of
+rollout_io.py next to it). Exit status: 0 when it prints the report; 1 when
+the rollouts file cannot be read or a line is not a JSON object (the message
+names the file and line); 2 for a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-
-
-class InputError(Exception):
-    """A problem with the input; the message names the file and, where known, the line."""
-
-
-def json_error(exc: json.JSONDecodeError) -> str:
-    """A JSON error without Python's "line 1" (each line is its own document)."""
-    return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
-
-
-def iter_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """Yield each non-blank line of a JSONL file as an object."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with handle:
-        for line_no, raw in enumerate(handle, 1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError(f"{path}:{line_no}: not UTF-8 text") from None
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text.rstrip("\r\n"))
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{line_no}: not valid JSON ({json_error(exc)})") from None
-            if not isinstance(row, dict):
-                raise InputError(
-                    f"{path}:{line_no}: expected a JSON object, got {type(row).__name__}"
-                )
-            yield row
-
-
-def _hashable(value: Any) -> Any:
-    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
+sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
+from rollout_io import hashable, iter_jsonl, run_cli  # noqa: E402
 
 
 @dataclass
@@ -88,14 +51,14 @@ def summarize(rows: Iterable[dict[str, Any]]) -> Report:
     report = Report()
     for row in rows:
         report.rows += 1
-        report.rewards[_hashable(row.get("reward"))] += 1
+        report.rewards[hashable(row.get("reward"))] += 1
         report.masked += bool(row.get("mask_sample"))
         report.skipped += bool(row.get("verification_skipped"))
         if row.get("failure_kind"):
-            report.kinds[_hashable(row["failure_kind"])] += 1
+            report.kinds[hashable(row["failure_kind"])] += 1
         response = row.get("response")
         response = response if isinstance(response, dict) else {}
-        report.statuses[_hashable(response.get("status"))] += 1
+        report.statuses[hashable(response.get("status"))] += 1
         usage = response.get("usage")
         if not (usage if isinstance(usage, dict) else {}).get("output_tokens"):
             report.no_output_tokens += 1
@@ -120,14 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("rollouts", type=Path, help="the rollouts JSONL file")
     args = parser.parse_args(argv)
-    try:
-        report = summarize(iter_rows(args.rollouts))
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    report = summarize(row for _, row in iter_jsonl(args.rollouts))
     print("\n".join(format_report(report)))
-    return EXIT_OK
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

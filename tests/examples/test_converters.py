@@ -16,21 +16,28 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-ROOT = Path(__file__).resolve().parents[2]
-CONVERTERS = ROOT / "examples" / "converters"
-DATA = ROOT / "tests" / "data" / "converters"
+from .helpers import (
+    EXAMPLES,
+    ROOT,
+    TEST_DATA,
+    TRAINING_DOCS,
+    load_scripts,
+    run_script,
+    write_jsonl,
+)
+
+CONVERTERS = EXAMPLES / "converters"
+DATA = TEST_DATA / "converters"
 SAMPLE = DATA / "rollouts.jsonl"
 SCHEMA_PATH = CONVERTERS / "rollout.schema.json"
 
-sys.path.insert(0, str(CONVERTERS))
-
-import check_training_files  # noqa: E402
-import filter_rollouts  # noqa: E402
-import rollout_io  # noqa: E402
-import rollouts_to_dpo  # noqa: E402
-import rollouts_to_sft  # noqa: E402
-import validate_rollouts  # noqa: E402
-from rollout_io import ConversionSkip  # noqa: E402
+rollout_io, check_training_files, filter_rollouts = load_scripts(
+    CONVERTERS, "rollout_io", "check_training_files", "filter_rollouts"
+)
+rollouts_to_sft, rollouts_to_dpo, validate_rollouts = load_scripts(
+    CONVERTERS, "rollouts_to_sft", "rollouts_to_dpo", "validate_rollouts"
+)
+ConversionSkip = rollout_io.ConversionSkip
 
 PLACEHOLDER_ROW = "<PLACEHOLDER ROW>"
 CHAT_ROLES = {"system", "user", "assistant", "tool"}
@@ -49,14 +56,8 @@ def by_index(rollouts: list[dict], task: int, rollout: int) -> dict:
     )
 
 
-def run_script(name: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(CONVERTERS / f"{name}.py"), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def run(name: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return run_script(CONVERTERS / f"{name}.py", *args, stdin=stdin)
 
 
 def read_lines(path: Path) -> list[dict]:
@@ -505,7 +506,7 @@ def test_dpo_rollouts_without_task_index():
 
 def test_cli_filter(tmp_path):
     out = tmp_path / "kept.jsonl"
-    result = run_script(
+    result = run(
         "filter_rollouts", str(SAMPLE), str(out), "--min-reward", "1", "--max-per-task", "1"
     )
     assert result.returncode == 0, result.stderr
@@ -518,7 +519,7 @@ def test_cli_filter(tmp_path):
 
 def test_cli_sft(tmp_path):
     out = tmp_path / "sft.jsonl"
-    result = run_script("rollouts_to_sft", str(SAMPLE), str(out), "--reasoning-key", "thinking")
+    result = run("rollouts_to_sft", str(SAMPLE), str(out), "--reasoning-key", "thinking")
     assert result.returncode == 0, result.stderr
     records = read_lines(out)
     assert len(records) == 11
@@ -530,7 +531,7 @@ def test_cli_sft(tmp_path):
 
 def test_cli_dpo(tmp_path):
     out = tmp_path / "dpo.jsonl"
-    result = run_script("rollouts_to_dpo", str(SAMPLE), str(out), "--min-margin", "0.5")
+    result = run("rollouts_to_dpo", str(SAMPLE), str(out), "--min-margin", "0.5")
     assert result.returncode == 0, result.stderr
     pairs = read_lines(out)
     assert len(pairs) == 2
@@ -540,9 +541,9 @@ def test_cli_dpo(tmp_path):
 
 
 def test_cli_pipeline_through_stdin_and_stdout():
-    filtered = run_script("filter_rollouts", str(SAMPLE), "-", "--min-reward", "0.5")
+    filtered = run("filter_rollouts", str(SAMPLE), "-", "--min-reward", "0.5")
     assert filtered.returncode == 0, filtered.stderr
-    converted = run_script("rollouts_to_sft", "-", "-", stdin=filtered.stdout)
+    converted = run("rollouts_to_sft", "-", "-", stdin=filtered.stdout)
     assert converted.returncode == 0, converted.stderr
     records = [json.loads(line) for line in converted.stdout.split("\n") if line]
     assert len(records) == 7
@@ -553,7 +554,7 @@ def test_cli_pipeline_through_stdin_and_stdout():
 def test_cli_bad_json_line_exits_1_with_file_and_line(script, tmp_path):
     out = tmp_path / "out.jsonl"
     bad = DATA / "bad_line.jsonl"
-    result = run_script(script, str(bad), str(out))
+    result = run(script, str(bad), str(out))
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: {bad}:3: not valid JSON")
     assert "Traceback" not in result.stderr
@@ -563,13 +564,13 @@ def test_cli_bad_json_line_exits_1_with_file_and_line(script, tmp_path):
 
 @pytest.mark.parametrize("script", ["filter_rollouts", "rollouts_to_sft", "rollouts_to_dpo"])
 def test_cli_input_errors(script, tmp_path):
-    missing = run_script(script, str(tmp_path / "nope.jsonl"), str(tmp_path / "out.jsonl"))
+    missing = run(script, str(tmp_path / "nope.jsonl"), str(tmp_path / "out.jsonl"))
     assert missing.returncode == 1
     assert missing.stderr.startswith(f"error: {tmp_path / 'nope.jsonl'}: cannot open input")
-    same = run_script(script, str(SAMPLE), str(SAMPLE))
+    same = run(script, str(SAMPLE), str(SAMPLE))
     assert same.returncode == 1
     assert "output path is the input file" in same.stderr
-    no_dir = run_script(script, str(SAMPLE), str(tmp_path / "missing" / "out.jsonl"))
+    no_dir = run(script, str(SAMPLE), str(tmp_path / "missing" / "out.jsonl"))
     assert no_dir.returncode == 1
     assert "does not exist" in no_dir.stderr
     for result in (missing, same, no_dir):
@@ -586,7 +587,7 @@ def test_cli_input_errors(script, tmp_path):
     ],
 )
 def test_cli_usage_errors_exit_2(script, args, tmp_path):
-    result = run_script(script, str(SAMPLE), str(tmp_path / "out.jsonl"), *args)
+    result = run(script, str(SAMPLE), str(tmp_path / "out.jsonl"), *args)
     assert result.returncode == 2
     assert "usage:" in result.stderr
     assert "Traceback" not in result.stderr
@@ -635,7 +636,7 @@ def test_real_placeholder_files_fail_cleanly(example_rollout_files, tmp_path):
         _, placeholders = _load_real(path)
         if not placeholders:
             continue
-        result = run_script("rollouts_to_sft", str(path), str(tmp_path / "out.jsonl"))
+        result = run("rollouts_to_sft", str(path), str(tmp_path / "out.jsonl"))
         assert result.returncode == 1
         assert result.stderr.startswith(f"error: {path}:{placeholders[0]}: not valid JSON")
         assert "Traceback" not in result.stderr
@@ -711,7 +712,7 @@ def test_real_rollouts_through_the_command_line(real_rollouts, tmp_path):
                 handle.write(json.dumps(rollout) + "\n")
     count = sum(len(r) for r in real_rollouts.values())
 
-    sft = run_script("rollouts_to_sft", str(combined), str(tmp_path / "sft.jsonl"))
+    sft = run("rollouts_to_sft", str(combined), str(tmp_path / "sft.jsonl"))
     assert sft.returncode == 0, sft.stderr
     for record in read_lines(tmp_path / "sft.jsonl"):
         assert_sft_record(record)
@@ -719,16 +720,16 @@ def test_real_rollouts_through_the_command_line(real_rollouts, tmp_path):
 
     # Different servers reuse the same task indices, so grouping the combined file by
     # task index must refuse those groups; grouping by prompt still pairs.
-    dpo = run_script("rollouts_to_dpo", str(combined), str(tmp_path / "dpo.jsonl"))
+    dpo = run("rollouts_to_dpo", str(combined), str(tmp_path / "dpo.jsonl"))
     assert dpo.returncode == 0, dpo.stderr
     assert rollouts_to_dpo.SKIP_MIXED_PROMPTS in dpo.stderr
-    by_prompt = run_script(
+    by_prompt = run(
         "rollouts_to_dpo", str(combined), str(tmp_path / "dpo2.jsonl"), "--group-by", "prompt"
     )
     assert by_prompt.returncode == 0, by_prompt.stderr
     assert read_lines(tmp_path / "dpo2.jsonl")
 
-    kept = run_script(
+    kept = run(
         "filter_rollouts", str(combined), str(tmp_path / "kept.jsonl"), "--min-reward", "1"
     )
     assert kept.returncode == 0, kept.stderr
@@ -820,7 +821,7 @@ def test_schema_token_ids_travel_together(full_validator):
 
 
 def test_validate_rollouts_cli_accepts_the_sample():
-    result = run_script("validate_rollouts", str(SAMPLE))
+    result = run("validate_rollouts", str(SAMPLE))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
     assert result.stderr.strip() == "validate_rollouts: checked 12 lines, 0 invalid"
@@ -831,8 +832,8 @@ def test_validate_rollouts_cli_reports_file_line_and_path(tmp_path):
     rollouts[1]["reward"] = "high"
     del rollouts[3]["_ng_rollout_index"]
     path = tmp_path / "rollouts.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rollouts), encoding="utf-8")
-    result = run_script("validate_rollouts", str(path))
+    write_jsonl(path, rollouts)
+    result = run("validate_rollouts", str(path))
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{path}:2: reward: 'high' is not of type 'number'",
@@ -849,9 +850,9 @@ def test_validate_rollouts_allow_unstamped(real_rollouts, tmp_path):
         if rollouts and "_ng_task_index" not in rollouts[0]
     )
     path = tmp_path / "old.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in unstamped), encoding="utf-8")
-    assert run_script("validate_rollouts", str(path)).returncode == 1
-    relaxed = run_script("validate_rollouts", str(path), "--allow-unstamped")
+    write_jsonl(path, unstamped)
+    assert run("validate_rollouts", str(path)).returncode == 1
+    relaxed = run("validate_rollouts", str(path), "--allow-unstamped")
     assert relaxed.returncode == 0, relaxed.stdout
 
 
@@ -873,7 +874,7 @@ def test_validate_rollouts_without_jsonschema(monkeypatch):
 
 def test_validate_rollouts_bad_json_line():
     bad = DATA / "bad_line.jsonl"
-    result = run_script("validate_rollouts", str(bad))
+    result = run("validate_rollouts", str(bad))
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: {bad}:3: not valid JSON")
 
@@ -887,7 +888,7 @@ def test_cli_nan_reward_in_the_file(tmp_path):
     lines = [json.dumps(r) for r in rows]
     lines[1] = lines[1].replace('"reward": 0.0', '"reward": NaN')
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run_script("filter_rollouts", str(path), str(tmp_path / "out.jsonl"), "--min-reward", "0")
+    result = run("filter_rollouts", str(path), str(tmp_path / "out.jsonl"), "--min-reward", "0")
     assert result.returncode == 0, result.stderr
     assert "no numeric reward (a reward threshold is set)" in result.stderr
     kept = read_lines(tmp_path / "out.jsonl")
@@ -896,7 +897,7 @@ def test_cli_nan_reward_in_the_file(tmp_path):
 
 def test_cli_dpo_nemo_rl_format(tmp_path):
     out = tmp_path / "dpo.jsonl"
-    result = run_script("rollouts_to_dpo", str(SAMPLE), str(out), "--format", "nemo-rl")
+    result = run("rollouts_to_dpo", str(SAMPLE), str(out), "--format", "nemo-rl")
     assert result.returncode == 0, result.stderr
     pairs = read_lines(out)
     assert len(pairs) == 2
@@ -925,16 +926,16 @@ def test_cli_closed_output_pipe_ends_quietly(script, tmp_path):
 def test_validate_rollouts_rejects_a_broken_schema(tmp_path):
     not_schema = tmp_path / "schema.json"
     not_schema.write_text('{"type": 12}', encoding="utf-8")
-    result = run_script("validate_rollouts", str(SAMPLE), "--schema", str(not_schema))
+    result = run("validate_rollouts", str(SAMPLE), "--schema", str(not_schema))
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: {not_schema}: not a valid JSON Schema")
     assert "Traceback" not in result.stderr
 
     no_defs = tmp_path / "plain.json"
     no_defs.write_text('{"type": "object"}', encoding="utf-8")
-    plain = run_script("validate_rollouts", str(SAMPLE), "--schema", str(no_defs))
+    plain = run("validate_rollouts", str(SAMPLE), "--schema", str(no_defs))
     assert plain.returncode == 0, plain.stdout + plain.stderr
-    relaxed = run_script(
+    relaxed = run(
         "validate_rollouts", str(SAMPLE), "--schema", str(no_defs), "--allow-unstamped"
     )
     assert relaxed.returncode == 1
@@ -947,10 +948,10 @@ def test_validate_rollouts_rejects_a_broken_schema(tmp_path):
 
 def test_check_training_files_accepts_the_converter_output(tmp_path):
     sft, dpo, nemo = tmp_path / "sft.jsonl", tmp_path / "dpo.jsonl", tmp_path / "nemo.jsonl"
-    assert run_script("rollouts_to_sft", str(SAMPLE), str(sft)).returncode == 0
-    assert run_script("rollouts_to_dpo", str(SAMPLE), str(dpo)).returncode == 0
-    assert run_script("rollouts_to_dpo", str(SAMPLE), str(nemo), "--format", "nemo-rl").returncode == 0
-    result = run_script("check_training_files", str(sft), str(dpo), str(nemo))
+    assert run("rollouts_to_sft", str(SAMPLE), str(sft)).returncode == 0
+    assert run("rollouts_to_dpo", str(SAMPLE), str(dpo)).returncode == 0
+    assert run("rollouts_to_dpo", str(SAMPLE), str(nemo), "--format", "nemo-rl").returncode == 0
+    result = run("check_training_files", str(sft), str(dpo), str(nemo))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
         f"{sft}: 11 records, ok",
@@ -1014,7 +1015,7 @@ def test_check_training_files_cli_reports_file_and_line(tmp_path):
     good = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
     bad = {"messages": [{"role": "user", "content": "q"}]}
     path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
-    result = run_script("check_training_files", str(path))
+    result = run("check_training_files", str(path))
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{path}:2: messages does not end with an assistant message",
@@ -1022,7 +1023,7 @@ def test_check_training_files_cli_reports_file_and_line(tmp_path):
     ]
     broken = tmp_path / "broken.jsonl"
     broken.write_text("{not json\n", encoding="utf-8")
-    failed = run_script("check_training_files", str(broken))
+    failed = run("check_training_files", str(broken))
     assert failed.returncode == 1
     assert failed.stderr.startswith(f"error: {broken}:1: not valid JSON")
     assert "Traceback" not in failed.stderr
@@ -1101,13 +1102,13 @@ def test_check_task_rows_reports_file_and_line(tmp_path):
         b"[1]\n"
         b'{"responses_create_params": {"input": "caf\xe9"}}\n'
     )
-    result = subprocess.run(
-        [sys.executable, str(CONVERTERS / "check_task_rows.py"), str(rows)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PYTHONPATH": str(stubs), "PATH": "/usr/bin:/bin"},
-    )
+    stub_env = {"PYTHONPATH": str(stubs), "PATH": "/usr/bin:/bin"}
+
+    def check(*args: object) -> subprocess.CompletedProcess:
+        script = CONVERTERS / "check_task_rows.py"
+        return run_script(script, *args, env=stub_env, inherit_env=False, timeout=60)
+
+    result = check(rows)
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines() == [
         f"{rows}:2: responses_create_params.input: Field required",
@@ -1118,20 +1119,19 @@ def test_check_task_rows_reports_file_and_line(tmp_path):
     ]
     clean = tmp_path / "clean.jsonl"
     clean.write_text('{"responses_create_params": {"input": "hi"}}\n', encoding="utf-8")
-    ok = subprocess.run(
-        [sys.executable, str(CONVERTERS / "check_task_rows.py"), str(clean)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PYTHONPATH": str(stubs), "PATH": "/usr/bin:/bin"},
-    )
+    ok = check(clean)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout == "0 invalid row(s)\n"
+    missing = check(tmp_path / "missing.jsonl")
+    assert missing.returncode == 1 and "cannot open" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    usage = check()
+    assert usage.returncode == 2 and "usage:" in usage.stderr
 
 
 # -- the pages that show these scripts -------------------------------------------------
 
-PAGES = ROOT / "docs" / "training" / "datasets"
+PAGES = TRAINING_DOCS / "datasets"
 
 
 def test_prepare_page_says_nemo_gym_ships_no_converter_and_includes_the_scripts():

@@ -21,17 +21,17 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples" / "integration"
-sys.path.insert(0, str(EXAMPLES))
+from .helpers import EXAMPLES as ALL_EXAMPLES
+from .helpers import load_scripts, run_script, write_jsonl
 
-import gym_token_ids  # noqa: E402
-import gym_verify_client as client  # noqa: E402
-import openrlhf_reward_bridge as bridge  # noqa: E402
-import prepare_prompts  # noqa: E402
-import stamp_agent_ref  # noqa: E402
-import trl_gym_reward  # noqa: E402
-import verl_gym_reward  # noqa: E402
+EXAMPLES = ALL_EXAMPLES / "integration"
+
+gym_token_ids, client, bridge, prepare_prompts = load_scripts(
+    EXAMPLES, "gym_token_ids", "gym_verify_client", "openrlhf_reward_bridge", "prepare_prompts"
+)
+stamp_agent_ref, trl_gym_reward, verl_gym_reward = load_scripts(
+    EXAMPLES, "stamp_agent_ref", "trl_gym_reward", "verl_gym_reward"
+)
 
 # Fields the Responses API object requires (openai Response, which NeMoGymResponse extends).
 REQUIRED_RESPONSE_FIELDS = {"id", "created_at", "model", "object", "output", "parallel_tool_calls", "tool_choice", "tools"}
@@ -142,9 +142,7 @@ def _post(url: str, body: dict) -> tuple[int, dict]:
 
 
 def _run(script: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True, timeout=60
-    )
+    return run_script(EXAMPLES / script, *args, timeout=60)
 
 
 # gym_verify_client
@@ -397,7 +395,7 @@ def test_stamp_agent_ref_cli(tmp_path: Path) -> None:
         {**_task(), "task_source": "my_resources"},
         {**_task(), "agent_ref": {"type": "responses_api_agents", "name": "kept"}},
     ]
-    source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    write_jsonl(source, rows)
     out = tmp_path / "out.jsonl"
     result = _run("stamp_agent_ref.py", str(source), str(out), "--map", "my_resources=my_agent")
     assert result.returncode == 0, result.stderr
@@ -464,3 +462,28 @@ def test_token_id_check_on_real_rollouts(gym_release: Path, tmp_path: Path) -> N
     without_ids = gym_release / "resources_servers/mcqa/data/example_rollouts.jsonl"
     result = _run("gym_token_ids.py", str(without_ids))
     assert result.returncode == 1 and "with_token_ids=0" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["prepare_prompts.py", "--format", "trl", "missing.jsonl", "out.jsonl"],
+        ["stamp_agent_ref.py", "missing.jsonl", "out.jsonl"],
+        ["gym_token_ids.py", "missing.jsonl"],
+    ],
+)
+def test_missing_input_exits_1_without_a_traceback(args: list[str], tmp_path: Path) -> None:
+    result = run_script(EXAMPLES / args[0], *args[1:], cwd=tmp_path, timeout=60)
+    assert result.returncode == 1
+    assert "missing.jsonl" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+    usage = run_script(EXAMPLES / args[0], cwd=tmp_path, timeout=60)
+    assert usage.returncode == 2 and "usage:" in usage.stderr
+
+
+def test_bridge_exits_1_when_the_head_server_cannot_be_reached() -> None:
+    args = ["--head-url", "http://127.0.0.1:9", "--resources-server", "mcqa", "--port", "0"]
+    result = run_script(EXAMPLES / "openrlhf_reward_bridge.py", *args, timeout=60)
+    assert result.returncode == 1
+    assert "error: GET http://127.0.0.1:9/server_instances failed" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,4 +1,4 @@
-"""Tests for examples/performance: the throughput report and the task sharder.
+"""Tests for examples/performance: the throughput report.
 
 The report is checked on synthetic run files with hand-computed answers
 (tests/data/performance) and on the real example rollouts shipped in the
@@ -10,30 +10,26 @@ line fails here.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-DATA = ROOT / "tests" / "data" / "performance"
+from .helpers import (
+    EXAMPLES,
+    TEST_DATA,
+    TRAINING_DOCS,
+    assert_clean_error,
+    load_script,
+    run_script,
+    write_jsonl,
+)
 
+DATA = TEST_DATA / "performance"
+SCRIPT = EXAMPLES / "performance" / "run_throughput.py"
 
-def _load(name: str):
-    """Import a script from examples/performance by path, under a name no other test uses."""
-    path = ROOT / "examples" / "performance" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"performance_examples_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-rt = _load("run_throughput")
-st = _load("shard_tasks")
+rt = load_script(SCRIPT)
 ROLLOUTS = DATA / "rollouts.jsonl"
 LOG = DATA / "collect.log"
 
@@ -92,7 +88,7 @@ def test_timestamp_fallbacks_are_lower_bounds(tmp_path):
     stripped = tmp_path / "rollouts.jsonl"
     rows, _ = rt.read_jsonl(ROLLOUTS)
     without_capture = [{k: v for k, v in r.items() if k != "ng_model_call_capture"} for r in rows]
-    stripped.write_text("".join(json.dumps(r) + "\n" for r in without_capture))
+    write_jsonl(stripped, without_capture)
     summary = rt.summarize([stripped])
     assert summary["wall_source"] == "response.created_at timestamps"
     assert summary["wall_seconds"] == pytest.approx(90.0)
@@ -197,20 +193,25 @@ def test_benchmarks_page_shows_the_real_report(monkeypatch):
     report = rt.format_report(
         rt.summarize([Path("rollouts.jsonl")], driver_logs=[Path("collect.log")])
     )
-    page = (ROOT / "docs" / "training" / "performance" / "performance-benchmarks.md").read_text()
+    page = (TRAINING_DOCS / "performance" / "performance-benchmarks.md").read_text()
     assert "```text\n" + report + "\n```" in page
 
 
-def test_cli_errors(tmp_path, capsys):
-    assert rt.main([str(tmp_path / "missing.jsonl")]) == 2
-    assert "file not found" in capsys.readouterr().err
-    assert rt.main([str(ROLLOUTS), "--wall-seconds", "0"]) == 2
+def test_cli_errors(tmp_path):
+    assert_clean_error(run_script(SCRIPT, tmp_path / "missing.jsonl"), "file not found", code=1)
+    proc = run_script(SCRIPT, ROLLOUTS, "--wall-seconds", "0")
+    assert_clean_error(proc, "usage:", "--wall-seconds must be positive", code=2)
+    proc = run_script(SCRIPT, DATA / "rollouts_failures.jsonl")
+    assert_clean_error(proc, "not only its sidecars", code=1)
+    with pytest.raises(SystemExit) as exit_info:
+        rt.main([str(ROLLOUTS), "--wall-seconds", "-1"])
+    assert exit_info.value.code == 2
 
 
 def test_unknown_wall_time_gives_no_rates(tmp_path):
     path = tmp_path / "rollouts.jsonl"
     usage = {"input_tokens": 1, "output_tokens": 2, "total_tokens": 3}
-    path.write_text(json.dumps({"response": {"usage": usage}}) + "\n")
+    write_jsonl(path, [{"response": {"usage": usage}}])
     summary = rt.summarize([path])
     assert summary["wall_seconds"] is None and summary["rates"] is None
     assert "Wall-clock time: unknown" in rt.format_report(summary)
@@ -274,63 +275,6 @@ def test_usage_field_names_match_the_release(gym_release: Path):
         assert f"result.{name} += additional.{name}" in source, name
     assert "result.input_tokens_details.cached_tokens = _add_optional_token_counts(" in source
     assert "result.output_tokens_details.reasoning_tokens = _add_optional_token_counts(" in source
-
-
-# --- shard_tasks ------------------------------------------------------------------------------
-
-
-def test_stamp_matches_collection_dedupe():
-    lines = (DATA / "tasks.jsonl").read_text().splitlines()
-    stamped = st.stamp_task_indices(lines)
-    # Lines 0 and 2 are identical, as are 3 and 6: they share an index, as rollout collection does.
-    assert [index for index, _ in stamped] == [0, 1, 0, 2, 3, 4, 2]
-    assert all(json.loads(line)["_ng_task_index"] == index for index, line in stamped)
-
-
-def test_existing_indices_are_kept_and_new_ones_do_not_collide():
-    lines = [
-        json.dumps({"responses_create_params": {"input": "a"}, "_ng_task_index": 7}),
-        json.dumps({"responses_create_params": {"input": "b"}}),
-    ]
-    assert [index for index, _ in st.stamp_task_indices(lines)] == [7, 8]
-    assert st.stamp_task_indices(lines)[0][1] == lines[0]  # unchanged line
-
-
-def test_shards_keep_each_task_together_and_cover_the_input():
-    lines = (DATA / "tasks.jsonl").read_text().splitlines()
-    shards = st.shard_lines(lines, 2)
-    tasks_per_shard = [{json.loads(line)["_ng_task_index"] for line in shard} for shard in shards]
-    assert tasks_per_shard[0].isdisjoint(tasks_per_shard[1])
-    assert sum(len(shard) for shard in shards) == len(lines)
-    assert sorted(tasks_per_shard[0] | tasks_per_shard[1]) == [0, 1, 2, 3, 4]
-    # More shards than tasks leaves some shards empty but loses nothing.
-    many = st.shard_lines(lines, 8)
-    assert sum(len(shard) for shard in many) == len(lines)
-
-
-def test_write_shards_cli(tmp_path, capsys):
-    args = [str(DATA / "tasks.jsonl"), "--num-shards", "3", "--output-dir", str(tmp_path)]
-    assert st.main(args) == 0
-    paths = sorted(tmp_path.glob("tasks.shard*-of-3.jsonl"))
-    assert len(paths) == 3
-    total = sum(len(p.read_text().splitlines()) for p in paths)
-    assert total == 7
-    assert "rows" in capsys.readouterr().out
-
-
-def test_shard_errors(tmp_path):
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text("not json\n")
-    assert st.main([str(bad), "--num-shards", "2", "--output-dir", str(tmp_path)]) == 2
-    with pytest.raises(ValueError):
-        st.shard_lines(["{}"], 0)
-
-
-def test_collection_honours_a_stamped_task_index(gym_release: Path):
-    source = (gym_release / "nemo_gym" / "rollout_collection.py").read_text(encoding="utf-8")
-    assert "if TASK_INDEX_KEY_NAME not in row:" in source
-    stamp = "row[TASK_INDEX_KEY_NAME] = row_to_task_idx.setdefault(row_str, len(row_to_task_idx))"
-    assert stamp in source
 
 
 def test_no_nan_in_report_for_synthetic_run():

@@ -29,31 +29,31 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-QUALITY = ROOT / "examples" / "quality"
-DATA = ROOT / "tests" / "data" / "quality"
+from .helpers import (
+    EXAMPLES,
+    ROOT,
+    TEST_DATA,
+    load_script,
+    load_scripts,
+    run_script,
+    write_jsonl,
+)
+
+QUALITY = EXAMPLES / "quality"
+DATA = TEST_DATA / "quality"
 ROLLOUTS = DATA / "rollouts.jsonl"
 
-sys.path.insert(0, str(QUALITY))
-
-import balance_rollouts
-import quality_io
-import review_sample
-import rollout_stats
+balance_rollouts, quality_io, review_sample, rollout_stats = load_scripts(
+    QUALITY, "balance_rollouts", "quality_io", "review_sample", "rollout_stats"
+)
 
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(QUALITY / name), *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def run(name: str, *args: str) -> subprocess.CompletedProcess:
+    return run_script(QUALITY / name, *args)
 
 
 def lines_of(path: Path) -> list[str]:
@@ -230,7 +230,7 @@ def test_review_page_shows_the_filled_sheet(tmp_path):
     complete.write_text("".join(r.raw + "\n" for r in keep), encoding="utf-8")
     sheet = tmp_path / "sheet.csv"
     args = ["draw", str(complete), "-o", str(sheet), "--per-group", "3", "--by", "task_source"]
-    assert run_script("review_sample.py", *args, "--seed", "7").returncode == 0
+    assert run("review_sample.py", *args, "--seed", "7").returncode == 0
     fill_review_sheet(sheet)
     rows = list(csv.reader(sheet.read_text(encoding="utf-8").splitlines()))
     expected = list(csv.reader(shown))
@@ -269,8 +269,7 @@ def test_read_errors_are_located(name, message):
 
 def test_reading_is_shared_with_the_converters(tmp_path):
     """quality_io reads through examples/converters/rollout_io.py and keeps each line's text."""
-    import rollout_io
-
+    rollout_io = load_script(EXAMPLES / "converters" / "rollout_io.py")
     assert quality_io.InputError is rollout_io.InputError
     assert quality_io.reward_of is rollout_io.reward_of
     assert quality_io.run_cli is rollout_io.run_cli
@@ -327,7 +326,7 @@ def test_buckets():
 
 
 def test_stats_on_hand_made_file():
-    result = run_script("rollout_stats.py", str(ROLLOUTS), "--json", "--per-task")
+    result = run("rollout_stats.py", str(ROLLOUTS), "--json", "--per-task")
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     assert stats["rollouts"] == 21
@@ -380,7 +379,7 @@ def test_stats_on_hand_made_file():
 
 
 def test_stats_text_report_and_threshold():
-    result = run_script("rollout_stats.py", str(ROLLOUTS), "--pass-threshold", "0.5")
+    result = run("rollout_stats.py", str(ROLLOUTS), "--pass-threshold", "0.5")
     assert result.returncode == 0, result.stderr
     assert "Pass rate (reward >= 0.5): 47.4% (9 of 19)" in result.stdout
     assert "Failures sidecar rows: 2 (agent_request_failed 1, agent_run_error 1)" in result.stdout
@@ -396,9 +395,7 @@ def test_stats_counts_duplicate_identities(tmp_path):
 
 def test_stats_histogram_for_continuous_rewards(tmp_path):
     path = tmp_path / "continuous.jsonl"
-    path.write_text(
-        "".join(json.dumps({"reward": i / 20}) + "\n" for i in range(21)), encoding="utf-8"
-    )
+    write_jsonl(path, ({"reward": i / 20} for i in range(21)))
     stats = rollout_stats.compute_stats(quality_io.read_jsonl(path), bins=4)
     histogram = stats["reward_distribution"]["histogram"]
     assert [bucket["count"] for bucket in histogram] == [5, 5, 5, 6]
@@ -432,7 +429,7 @@ def test_cli_errors_name_file_and_line_without_traceback(name, located):
                 "1",
             ],
         }[script]
-        result = run_script(script, *args)
+        result = run(script, *args)
         assert result.returncode == 1, (script, result.stderr)
         assert result.stderr.startswith("error: ") and located in result.stderr, (
             script,
@@ -509,7 +506,7 @@ def test_cap_whole_tasks_per_task_source(tmp_path):
         "--seed",
         "5",
     ]
-    result = run_script("balance_rollouts.py", *args)
+    result = run("balance_rollouts.py", *args)
     assert result.returncode == 0, result.stderr
     assert digest(ROLLOUTS) == before
     kept = quality_io.read_jsonl(out)
@@ -530,7 +527,7 @@ def test_cap_whole_tasks_per_task_source(tmp_path):
     assert set(lines_of(out)) <= set(source_lines)
     # Same seed, same file.
     again = tmp_path / "again.jsonl"
-    assert run_script("balance_rollouts.py", *args[:2], str(again), *args[3:]).returncode == 0
+    assert run("balance_rollouts.py", *args[:2], str(again), *args[3:]).returncode == 0
     assert out.read_bytes() == again.read_bytes()
 
 
@@ -600,21 +597,40 @@ def test_reward_bucket_cap():
     ],
 )
 def test_balance_errors(tmp_path, extra, message):
-    result = run_script(
+    """Options that parse but cannot be used together are usage errors: exit status 2."""
+    result = run(
         "balance_rollouts.py", str(ROLLOUTS), "-o", str(tmp_path / "o.jsonl"), *extra
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["draw", str(ROLLOUTS), "--n", "2", "--per-group", "1"], "not allowed with argument --n"),
+        (["draw", str(ROLLOUTS), "--per-group", "1"], "--per-group needs --by"),
+        (["draw", "-", "--n", "2"], "reading standard input is not supported"),
+        (["draw", str(ROLLOUTS), "--n", "2", "--reward-edges", "1,0"], "strictly increasing"),
+    ],
+)
+def test_review_usage_errors_exit_2(tmp_path, args, message):
+    sheet = tmp_path / "sheet.csv"
+    result = run("review_sample.py", *args, "-o", str(sheet))
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not sheet.exists()
 
 
 def test_balance_refuses_to_overwrite_input_or_existing_output(tmp_path):
-    result = run_script(
+    result = run(
         "balance_rollouts.py", str(ROLLOUTS), "-o", str(ROLLOUTS), "--by", "task", "--cap", "1"
     )
     assert result.returncode == 1 and "output is one of the input files" in result.stderr
     existing = tmp_path / "exists.jsonl"
     existing.write_text("keep me\n")
-    result = run_script(
+    result = run(
         "balance_rollouts.py", str(ROLLOUTS), "-o", str(existing), "--by", "task", "--cap", "1"
     )
     assert result.returncode == 1 and "--overwrite" in result.stderr
@@ -645,7 +661,7 @@ def test_balance_every_example_rollouts_file(example_rollout_files, tmp_path):
 def test_draw_is_reproducible_and_describes_each_rollout(tmp_path):
     sheet = tmp_path / "sheet.csv"
     args = ["draw", str(ROLLOUTS), "-o", str(sheet), "--n", "6", "--seed", "7"]
-    result = run_script("review_sample.py", *args)
+    result = run("review_sample.py", *args)
     assert result.returncode == 0, result.stderr
     with sheet.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -661,7 +677,7 @@ def test_draw_is_reproducible_and_describes_each_rollout(tmp_path):
         assert row["verdict"] == "" and row["notes"] == ""
     again = tmp_path / "again.csv"
     assert (
-        run_script(
+        run(
             "review_sample.py", "draw", str(ROLLOUTS), "-o", str(again), "--n", "6", "--seed", "7"
         ).returncode
         == 0
@@ -679,7 +695,7 @@ def test_draw_per_group():
 def test_merge_drops_and_keeps_without_touching_inputs(tmp_path):
     sheet = tmp_path / "sheet.csv"
     assert (
-        run_script(
+        run(
             "review_sample.py", "draw", str(ROLLOUTS), "-o", str(sheet), "--n", "5", "--seed", "3"
         ).returncode
         == 0
@@ -692,7 +708,7 @@ def test_merge_drops_and_keeps_without_touching_inputs(tmp_path):
     before = (digest(ROLLOUTS), digest(filled))
 
     curated = tmp_path / "curated.jsonl"
-    result = run_script(
+    result = run(
         "review_sample.py", "merge", str(ROLLOUTS), str(filled), "-o", str(curated), "--json"
     )
     assert result.returncode == 0, result.stderr
@@ -705,7 +721,7 @@ def test_merge_drops_and_keeps_without_touching_inputs(tmp_path):
 
     kept = tmp_path / "kept.jsonl"
     args = ["merge", str(ROLLOUTS), str(filled), "-o", str(kept), "--only-kept", "--annotate"]
-    assert run_script("review_sample.py", *args).returncode == 0
+    assert run("review_sample.py", *args).returncode == 0
     records = [json.loads(line) for line in lines_of(kept)]
     assert [r["_review"]["verdict"] for r in records] == ["keep", "keep"]
     assert records[0]["_review"]["notes"] == f"note for line {sampled[0]}"
@@ -714,7 +730,7 @@ def test_merge_drops_and_keeps_without_touching_inputs(tmp_path):
 def test_merge_jsonl_sheet(tmp_path):
     sheet = tmp_path / "sheet.jsonl"
     assert (
-        run_script(
+        run(
             "review_sample.py", "draw", str(ROLLOUTS), "-o", str(sheet), "--n", "3"
         ).returncode
         == 0
@@ -722,10 +738,10 @@ def test_merge_jsonl_sheet(tmp_path):
     rows = [json.loads(line) for line in lines_of(sheet)]
     for row in rows:
         row["verdict"] = "drop"
-    sheet.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    write_jsonl(sheet, rows)
     curated = tmp_path / "curated.jsonl"
     assert (
-        run_script(
+        run(
             "review_sample.py", "merge", str(ROLLOUTS), str(sheet), "-o", str(curated)
         ).returncode
         == 0
@@ -736,7 +752,7 @@ def test_merge_jsonl_sheet(tmp_path):
 def test_merge_errors_are_located(tmp_path):
     sheet = tmp_path / "sheet.csv"
     assert (
-        run_script(
+        run(
             "review_sample.py", "draw", str(ROLLOUTS), "-o", str(sheet), "--n", "3", "--seed", "1"
         ).returncode
         == 0
@@ -752,7 +768,7 @@ def test_merge_errors_are_located(tmp_path):
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(changed)
-        result = run_script(
+        result = run(
             "review_sample.py", "merge", str(ROLLOUTS), str(bad), "-o", str(tmp_path / "o.jsonl")
         )
         assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -799,7 +815,7 @@ def test_review_round_trip_on_every_example_rollouts_file(example_rollout_files,
 def test_drop_unhealthy_uses_the_runs_verdicts(tmp_path):
     out = tmp_path / "healthy.jsonl"
     before = digest(ROLLOUTS)
-    result = run_script(
+    result = run(
         "drop_unhealthy.py", str(ROLLOUTS), str(DATA / "rollout_verdicts.jsonl"), "-o", str(out)
     )
     assert result.returncode == 0, result.stderr
@@ -820,7 +836,7 @@ def test_drop_unhealthy_warns_about_rollouts_without_a_verdict(tmp_path):
     verdicts = tmp_path / "verdicts.jsonl"
     verdicts.write_text("\n".join(lines_of(DATA / "rollout_verdicts.jsonl")[:5]) + "\n")
     out = tmp_path / "out.jsonl"
-    result = run_script("drop_unhealthy.py", str(ROLLOUTS), str(verdicts), "-o", str(out))
+    result = run("drop_unhealthy.py", str(ROLLOUTS), str(verdicts), "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert (
         "16 without a verdict" in result.stderr
@@ -830,7 +846,7 @@ def test_drop_unhealthy_warns_about_rollouts_without_a_verdict(tmp_path):
 
 
 def test_drop_unhealthy_rejects_a_file_that_is_not_verdicts(tmp_path):
-    result = run_script(
+    result = run(
         "drop_unhealthy.py", str(ROLLOUTS), str(ROLLOUTS), "-o", str(tmp_path / "o.jsonl")
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -842,7 +858,7 @@ def test_drop_unhealthy_rejects_a_file_that_is_not_verdicts(tmp_path):
 
 def test_deduplicate_drops_repeats_and_evaluation_prompts(tmp_path):
     out = tmp_path / "final.jsonl"
-    result = run_script(
+    result = run(
         "deduplicate.py",
         str(ROLLOUTS),
         "-o",
@@ -870,7 +886,7 @@ def test_deduplicate_drops_repeats_and_evaluation_prompts(tmp_path):
         str(DATA / "eval_tasks.jsonl"),
         "--keep-duplicates",
     ]
-    assert run_script("deduplicate.py", *args).returncode == 0
+    assert run("deduplicate.py", *args).returncode == 0
     assert len(lines_of(rl)) == 21 - 4
 
 
@@ -908,8 +924,8 @@ def test_reward_changes_lists_changed_rollouts(tmp_path):
     for row in rows:
         if (row["_ng_task_index"], row["_ng_rollout_index"]) == (3, 0):
             row["reward"] = 1.0
-    after.write_text("".join(json.dumps(r) + "\n" for r in rows[:-1]), encoding="utf-8")
-    result = run_script("reward_changes.py", str(ROLLOUTS), str(after))
+    write_jsonl(after, rows[:-1])
+    result = run("reward_changes.py", str(ROLLOUTS), str(after))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "Rewards changed: 1 of 20 rollouts in both files",
@@ -917,7 +933,7 @@ def test_reward_changes_lists_changed_rollouts(tmp_path):
         f"Only in {ROLLOUTS}: 1; only in {after}: 0",
     ]
     as_json = json.loads(
-        run_script("reward_changes.py", str(ROLLOUTS), str(after), "--json").stdout
+        run("reward_changes.py", str(ROLLOUTS), str(after), "--json").stdout
     )
     assert as_json["changed"] == [
         {
@@ -933,7 +949,7 @@ def test_reward_changes_lists_changed_rollouts(tmp_path):
 def test_reward_changes_refuses_repeated_rollouts(tmp_path):
     doubled = tmp_path / "doubled.jsonl"
     doubled.write_text("\n".join(lines_of(ROLLOUTS) * 2) + "\n", encoding="utf-8")
-    result = run_script("reward_changes.py", str(doubled), str(ROLLOUTS))
+    result = run("reward_changes.py", str(doubled), str(ROLLOUTS))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "doubled.jsonl:22: task 0, repeat 0 appears twice" in result.stderr
 

@@ -14,93 +14,44 @@ only names the released source defines.
 from __future__ import annotations
 
 import ast
-import hashlib
-import importlib.util
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "examples" / "troubleshooting"
-DATA = ROOT / "tests" / "data" / "troubleshooting"
-PAGES = ROOT / "docs" / "training" / "troubleshooting"
+from .helpers import (
+    EXAMPLES,
+    TEST_DATA,
+    TRAINING_DOCS,
+    assert_clean_error,
+    json_lines,
+    load_scripts,
+    page_output,
+    python_blocks,
+    run_script,
+    text_lines,
+    top_level_names,
+)
 
+SCRIPTS = EXAMPLES / "troubleshooting"
+DATA = TEST_DATA / "troubleshooting"
+PAGES = TRAINING_DOCS / "troubleshooting"
 
-def load(name: str) -> ModuleType:
-    """Import a script by path under a name no other test module uses."""
-    spec = importlib.util.spec_from_file_location(f"troubleshooting_{name}", SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+pytestmark = pytest.mark.usefixtures("data_unchanged")
 
-
-summarize_failures = load("summarize_failures")
-check_rows = load("check_rows")
-verification_report = load("verification_report")
+summarize_failures, check_rows, verification_report = load_scripts(
+    SCRIPTS, "summarize_failures", "check_rows", "verification_report"
+)
 
 
 def run(
     script: str, *args: object, cwd: Path | None = None, env: dict | None = None
 ) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "NEMO_GYM_MAX_ROLLOUT_ATTEMPTS"}
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, str(SCRIPTS / script), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=cwd,
-        env=environment,
-    )
-
-
-def digests(paths) -> dict[Path, str]:
-    return {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
-
-
-@pytest.fixture(autouse=True)
-def data_is_never_modified():
-    """Every test leaves the checked-in data exactly as it found it."""
-    before = digests(sorted(DATA.iterdir()))
-    yield
-    assert digests(sorted(DATA.iterdir())) == before
-
-
-def text_lines(path: Path) -> list[str]:
-    """The lines of a file, split on newlines only (JSON strings may hold U+2028)."""
-    return path.read_text(encoding="utf-8").removesuffix("\n").split("\n")
-
-
-def json_lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in text_lines(path) if line.strip()]
-
-
-def page_output(page: Path, command: str) -> list[str]:
-    """The output lines shown under ``$ command`` in a console block of ``page``."""
-    lines = page.read_text(encoding="utf-8").splitlines()
-    start = lines.index(f"$ {command}")
-    output = []
-    for line in lines[start + 1 :]:
-        if line.startswith(("```", "$ ")):
-            break
-        output.append(line)
-    return output
-
-
-def assert_clean_error(proc: subprocess.CompletedProcess, *fragments: str) -> None:
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert proc.stdout == ""
-    for fragment in fragments:
-        assert fragment in proc.stderr
+    """Run a script without the attempt limit of this shell, unless ``env`` sets it."""
+    environment = {"NEMO_GYM_MAX_ROLLOUT_ATTEMPTS": None, **(env or {})}
+    return run_script(SCRIPTS / script, *args, cwd=cwd, env=environment)
 
 
 # --- the pages show the tested files ------------------------------------------------------
@@ -218,11 +169,13 @@ def test_summarize_failures_judge_terminal_and_keyless_rows():
 def test_summarize_failures_bad_input(tmp_path):
     bad = DATA / "bad_line.jsonl"
     bad_line = next(
-        n for n, line in enumerate(text_lines(bad), 1) if not line.rstrip().endswith("}")
+        n
+        for n, line in enumerate(text_lines(bad, keep_blank=True), 1)
+        if not line.rstrip().endswith("}")
     )
     assert_clean_error(run("summarize_failures.py", bad), f"{bad}:{bad_line}: not valid JSON")
     assert_clean_error(
-        run("summarize_failures.py", tmp_path / "none.jsonl"), "none.jsonl: cannot read"
+        run("summarize_failures.py", tmp_path / "none.jsonl"), "none.jsonl: cannot open input"
     )
     listed = tmp_path / "list.jsonl"
     listed.write_text('{"_ng_failure_class": "skipped"}\n["skipped"]\n', encoding="utf-8")
@@ -230,7 +183,7 @@ def test_summarize_failures_bad_input(tmp_path):
         run("summarize_failures.py", listed), f"{listed}:2: expected a JSON object, got list"
     )
     proc = run("summarize_failures.py", DATA / "rollouts_failures.jsonl", "--max-attempts", 0)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert_clean_error(proc, "--max-attempts must be at least 1", code=2)
 
 
 def test_summarize_failures_empty_sidecar(tmp_path):
@@ -258,11 +211,11 @@ def test_check_rows_reproduces_the_page():
 
 def test_check_rows_names_every_kind_of_problem():
     path = DATA / "tasks_mixed.jsonl"
-    rows = [json.loads(line) for line in text_lines(path)]
+    rows = [json.loads(line) for line in text_lines(path, keep_blank=True)]
     expected = []
     for number, row in enumerate(rows, 1):
         if not isinstance(row, dict):
-            expected.append(f"line {number}: not a JSON object")
+            expected.append(f"line {number}: expected a JSON object, got {type(row).__name__}")
         elif "task_id" in row:
             continue  # a materialized task
         elif not isinstance(row.get("responses_create_params"), dict):
@@ -281,7 +234,7 @@ def test_check_rows_flags_non_utf8_and_trailing_blank_lines(tmp_path):
     path.write_bytes(f"{good}\n".encode() + b'{"q": "\xff"}\n' + f"{good}\n\n".encode())
     proc = run("check_rows.py", path)
     assert proc.stdout.splitlines() == [
-        "line 2: not UTF-8 text",
+        "line 2: not UTF-8 text (invalid start byte)",
         "line 4: blank line",
         "2 problem line(s)",
     ]
@@ -296,24 +249,32 @@ def test_check_rows_clean_file_and_missing_file(tmp_path):
     )
     proc = run("check_rows.py", path)
     assert (proc.returncode, proc.stdout) == (0, "0 problem line(s)\n")
-    assert_clean_error(run("check_rows.py", tmp_path / "none.jsonl"), "none.jsonl: cannot read")
+    assert_clean_error(
+        run("check_rows.py", tmp_path / "none.jsonl"), "none.jsonl: cannot open input"
+    )
+    assert_clean_error(run("check_rows.py"), "usage:", code=2)
 
 
 def test_row_problem_messages():
-    assert check_rows.row_problem("\n") == "blank line"
-    assert check_rows.row_problem('{"responses_create_params": {"input": []}}\n') is None
+    assert check_rows.row_problem(b"\n") == "blank line"
+    assert check_rows.row_problem(b'{"responses_create_params": {"input": []}}\n') is None
     assert (
-        check_rows.row_problem('{"task_id": {"taskset": "t", "task": "1"}, "task_input": {}}')
+        check_rows.row_problem(b'{"task_id": {"taskset": "t", "task": "1"}, "task_input": {}}')
         is None
     )
     assert (
-        check_rows.row_problem('{"task_id": "1", "task_input": {}}')
+        check_rows.row_problem(b'{"task_id": "1", "task_input": {}}')
         == "no responses_create_params object"
     )
-    assert check_rows.row_problem("[1]") == "not a JSON object"
-    assert check_rows.row_problem('{"a": 1,}\n').startswith(
+    assert check_rows.row_problem(b"[1]") == "expected a JSON object, got list"
+    assert check_rows.row_problem(b'{"a": 1,}\n').startswith(
         "not valid JSON (Expecting property name"
     )
+    assert check_rows.row_problem(b'{"q": "\xff"}\n') == (
+        "not UTF-8 text (invalid start byte)"
+    )
+    # Rollout collection reads a task file without skipping a byte order mark.
+    assert check_rows.row_problem(b'\xef\xbb\xbf{"a": 1}\n').startswith("not valid JSON")
 
 
 def test_check_rows_on_the_task_files_in_the_release(gym_release):
@@ -323,7 +284,7 @@ def test_check_rows_on_the_task_files_in_the_release(gym_release):
     for path in files:
         before = path.read_bytes()
         expected = []
-        for number, line in enumerate(text_lines(path), 1):
+        for number, line in enumerate(text_lines(path, keep_blank=True), 1):
             if not line.strip():
                 expected.append((number, "blank line"))
                 continue
@@ -343,7 +304,7 @@ def test_check_rows_on_the_task_files_in_the_release(gym_release):
                         else "no input",
                     )
                 )
-        found = check_rows.find_problems(check_rows.read_lines(path))
+        found = check_rows.find_problems(check_rows.iter_raw_lines(path))
         assert [n for n, _ in found] == [n for n, _ in expected], path
         for (_, problem), (_, kind) in zip(found, expected):
             assert kind in problem
@@ -393,7 +354,7 @@ def test_verification_report_bad_input(tmp_path):
     bad = DATA / "bad_line.jsonl"
     assert_clean_error(run("verification_report.py", bad), f"{bad}:3: not valid JSON")
     assert_clean_error(
-        run("verification_report.py", tmp_path / "none.jsonl"), "none.jsonl: cannot read"
+        run("verification_report.py", tmp_path / "none.jsonl"), "none.jsonl: cannot open input"
     )
 
 
@@ -406,7 +367,8 @@ def test_verification_report_on_the_release_rollouts(example_rollout_files):
             proc = run("verification_report.py", path)
             assert_clean_error(proc, f"{path}:1: not valid JSON")
             continue
-        report = verification_report.summarize(verification_report.iter_rows(path))
+        rows_read = (row for _, row in verification_report.iter_jsonl(path))
+        report = verification_report.summarize(rows_read)
         assert report.rows == len(rows)
         assert sum(report.rewards.values()) == len(rows)
         assert report.masked == sum(1 for row in rows if row.get("mask_sample"))
@@ -416,32 +378,6 @@ def test_verification_report_on_the_release_rollouts(example_rollout_files):
 
 
 # --- the Python blocks left inline ------------------------------------------------------------
-
-
-def python_blocks(page: Path) -> list[str]:
-    blocks, current = [], None
-    for line in page.read_text(encoding="utf-8").splitlines():
-        if current is None and line.strip() == "```python":
-            current = []
-        elif current is not None and line.strip() == "```":
-            blocks.append("\n".join(current))
-            current = None
-        elif current is not None:
-            current.append(line)
-    return blocks
-
-
-def top_level_names(source: Path) -> set[str]:
-    names = set()
-    for node in ast.parse(source.read_text(encoding="utf-8")).body:
-        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(t.id for t in targets if isinstance(t, ast.Name))
-    return names
 
 
 INLINE = [("data-format-issues.md", 1), ("verification-errors.md", 1)]
