@@ -11,7 +11,7 @@ SPHINXOPTS  ?= -W --keep-going
 PORT        ?= 8000
 DOCPLAN     := PYTHONPATH=tools $(BIN)/python -m docplan
 
-.PHONY: help venv html livehtml check linkcheck test test-fast browser-deps clean new upgrade-review bench lock
+.PHONY: help venv html livehtml check linkcheck test test-fast test-browser browser-deps clean new upgrade-review bench lock
 
 help:
 	@echo "make html         build the site into $(OUT)/html (zero warnings)"
@@ -49,6 +49,9 @@ test: venv browser-deps
 
 test-fast: venv
 	$(BIN)/python -m pytest -m "not browser and not slow"
+
+test-browser: venv browser-deps
+	$(BIN)/python -m pytest tests/browser tests/livepreview
 
 # Chromium from Debian and axe-core from npm, for the browser tests.
 browser-deps:
