@@ -25,19 +25,34 @@ class Site:
     unreadable: dict[str, str]  # plan-relative path -> why it could not be read
 
     @classmethod
-    def scan(cls, plan: Plan, docs_dir: Path,
-             reader: Callable[[Path], PageSource] = read_page) -> "Site":
+    def scan(cls, plan: Plan, docs_dir: Path, reader: Callable[[Path], PageSource] = read_page,
+             cache: dict[str, tuple[tuple[int, int], PageSource]] | None = None) -> "Site":
+        """Read every page under the plan's root. With ``cache`` (path -> (stat key, page)),
+        pages whose modification time and size are unchanged are not read again."""
         root = docs_dir / plan.root
         pages: dict[str, PageSource] = {}
         unreadable: dict[str, str] = {}
+        seen: set[str] = set()
         for path in sorted(root.rglob("*.md")) if root.is_dir() else []:
             relative = path.relative_to(root).as_posix()
             if any(part.startswith((".", "_")) for part in Path(relative).parts):
                 continue  # hidden and underscore folders hold includes and assets, not pages
+            key = str(path)
+            seen.add(key)
             try:
+                stat = path.stat()
+                stamp = (stat.st_mtime_ns, stat.st_size)
+                if cache is not None and key in cache and cache[key][0] == stamp:
+                    pages[relative] = cache[key][1]
+                    continue
                 pages[relative] = reader(path)
+                if cache is not None:
+                    cache[key] = (stamp, pages[relative])
             except (OSError, UnicodeDecodeError) as exc:
                 unreadable[relative] = str(exc)
+        if cache is not None:
+            for stale in set(cache) - seen:
+                del cache[stale]
         return cls(docs_dir, pages, unreadable)
 
 

@@ -161,8 +161,9 @@ def _front_matter(lines: list[str]) -> tuple[FrontMatter, int]:
     result.present = True
     block = "\n".join(lines[1:end])
     try:
+        # Compose once with the C loader (fast), then build values from the same nodes.
         node = yaml.compose(block, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        values = yaml.safe_load(block) if node is not None else {}
+        values = yaml.constructor.SafeConstructor().construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         result.error = f"front matter is not valid YAML: {getattr(exc, 'problem', None) or exc}"

@@ -40,7 +40,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_matrix_report)
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
@@ -102,11 +102,19 @@ def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
     findings: list[Finding] = list(env.docplan_plan_findings)
     plan: Plan | None = env.docplan_plan
     if plan is not None:
-        site = Site.scan(plan, Path(app.srcdir))
-        findings += check_site(plan, site, app.config.docplan_enforce_phase)
+        findings += check_site(plan, _scan(app), app.config.docplan_enforce_phase)
     for finding in findings:
         logger.warning(finding.text, location=finding.location, type=WARNING_TYPE, subtype=finding.subtype)
     env.docplan_findings = findings
+
+
+def _scan(app: Sphinx) -> Site:
+    """The pages on disk; the parse of each is kept on the environment and reused while the
+    file's modification time and size are unchanged, so a no-op build only stats the pages."""
+    cache = getattr(app.env, "docplan_page_cache", None)
+    if cache is None:
+        cache = app.env.docplan_page_cache = {}
+    return Site.scan(app.env.docplan_plan, Path(app.srcdir), cache=cache)
 
 
 def add_meta_description(app: Sphinx, pagename: str, templatename: str,
@@ -122,6 +130,5 @@ def write_matrix_report(app: Sphinx, exception: Exception | None) -> None:
     plan: Plan | None = app.env.docplan_plan
     if exception is not None or plan is None:
         return
-    site = Site.scan(plan, Path(app.srcdir))
-    report = build_report(plan, site, app.config.docplan_enforce_phase, getattr(app.env, "docplan_findings", []))
+    report = build_report(plan, _scan(app), app.config.docplan_enforce_phase, getattr(app.env, "docplan_findings", []))
     write_report(report, Path(app.outdir))
