@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from gym_release import ReleaseUnavailable, pinned_version, release_dir
+
+# Sphinx colours its output when CI=true; the tests read that output, so keep it plain.
+os.environ["NO_COLOR"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -177,6 +177,7 @@ def page_weight(html_dir: Path, page: Path) -> dict[str, int]:
 
 
 def main() -> int:
+    os.environ["NO_COLOR"] = "1"  # the script parses Sphinx's output; CI=true would colour it
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="repetitions per figure (median is reported)")
     args = parser.parse_args()
