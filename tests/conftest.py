@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from gym_release import ReleaseUnavailable, pinned_version, release_dir
 
 # Sphinx colours its output when CI=true; the tests read that output, so keep it plain.

@@ -71,7 +71,7 @@ def incremental(site: Path, runs: int) -> dict[str, object]:
     original = page.read_text()
     results: dict[str, list] = {"noop_with": [], "noop_without": [], "edit_with": [], "edit_without": []}
     counts = {}
-    for out, docplan, label in (("_b/with", True, "with"), ("_b/without", False, "without")):
+    for out, docplan in (("_b/with", True), ("_b/without", False)):
         sphinx(site, out, docplan=docplan)  # make sure the environment is current
     for n in range(runs):
         for out, docplan, label in (("_b/with", True, "with"), ("_b/without", False, "without")):

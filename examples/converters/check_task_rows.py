@@ -19,10 +19,9 @@ import argparse
 import json
 import sys
 
-from pydantic import ValidationError
-
 from nemo_gym.base_resources_server import BaseRunRequest
 from nemo_gym.episode_types import is_materialized_task_row
+from pydantic import ValidationError
 
 
 def row_problem(raw: bytes) -> str | None:

@@ -22,9 +22,10 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 DEFAULT_TIMEOUT_S = 180.0
 

@@ -4,9 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from accuracy.cli import SCHEMA, load_facts
 from accuracy.checks import Checker
+from accuracy.cli import SCHEMA, load_facts
 from gym_release import pinned_version
 
 

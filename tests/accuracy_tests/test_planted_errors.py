@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from accuracy.blocks import parse_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +22,7 @@ def test_misspelled_flag_in_a_real_page(checker):
     text = real_page("rollout-collection/optimize-throughput.md")
     assert "--concurrency" in text
     planted = text.replace("--concurrency", "--concurency", 1)
-    line = planted.splitlines().index(next(l for l in planted.splitlines() if "--concurency" in l)) + 1
+    line = planted.splitlines().index(next(text for text in planted.splitlines() if "--concurency" in text)) + 1
     found = findings_for(checker, planted)
     assert found[0].startswith(f"page.md:{line}: ERROR: '--concurency' is not an option of 'gym eval run'. "
                                "Did you mean '--concurrency'? [accuracy.option]")
@@ -41,8 +40,8 @@ def test_invented_override_key(checker):
 def test_dropped_field_in_the_real_reference_table(checker):
     text = real_page("rollout-collection/configuration-reference.md")
     lines = text.splitlines()
-    row = next(i for i, l in enumerate(lines) if l.startswith("| `limit`"))
-    marker = max(i for i, l in enumerate(lines[:row]) if l.startswith("% docs-check: fields"))
+    row = next(i for i, text in enumerate(lines) if text.startswith("| `limit`"))
+    marker = max(i for i, text in enumerate(lines[:row]) if text.startswith("% docs-check: fields"))
     planted = "\n".join(lines[:row] + lines[row + 1:])
     assert f"page.md:{marker + 2}: ERROR: the RolloutCollectionConfig table leaves out 1 field(s): limit. " \
            "[accuracy.fields]" in findings_for(checker, planted)

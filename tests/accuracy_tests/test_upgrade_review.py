@@ -24,7 +24,7 @@ def test_upgrade_review_lists_pages_whose_sources_changed(gym_release):
     assert "docs/training/rollout-collection/configuration-reference.md" in pages
     # Each listed page is followed by the sources that changed, and those are in its front matter.
     index = lines.index("docs/training/rollout-collection/configuration-reference.md")
-    changed = [line.split(": ", 1)[1] for line in takewhile(lambda l: l.startswith("    "), lines[index + 1:])]
+    changed = [line.split(": ", 1)[1] for line in takewhile(lambda text: text.startswith("    "), lines[index + 1:])]
     front = (ROOT / "docs/training/rollout-collection/configuration-reference.md").read_text().split("---")[1]
     assert changed and all(source in front for source in changed)
     assert lines[-1] == f"{len(pages)} page(s) to review."

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from docplan.checks import Site, check_site
 from docplan.pages import parse_page
 from docplan.parsing import load_plan

@@ -6,7 +6,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from docplan.parsing import load_plan, parse_plan
 
 from .minisite import PLAN

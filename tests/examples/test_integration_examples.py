@@ -115,7 +115,7 @@ class FakeGym:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "FakeGym":
+    def __enter__(self) -> FakeGym:
         self.thread.start()
         return self
 

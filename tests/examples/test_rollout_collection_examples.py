@@ -525,7 +525,7 @@ def test_check_samples_bad_input(tmp_path):
 
 def test_check_samples_on_the_release_rollouts(example_rollout_files):
     checked = 0
-    for path, rows in real_rollouts(example_rollout_files):
+    for _path, rows in real_rollouts(example_rollout_files):
         summary = check_samples.summarize(rows)
         by_task = defaultdict(list)
         for row in rows:

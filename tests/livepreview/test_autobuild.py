@@ -92,7 +92,7 @@ class Server:
     def get(self, path: str) -> tuple[int, str]:
         """GET from the server; retries while a rebuild cuts a response short."""
         parts = urlsplit(self.url)
-        for attempt in range(20):
+        for _attempt in range(20):
             connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
             try:
                 connection.request("GET", "/" + path)

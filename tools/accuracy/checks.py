@@ -15,7 +15,6 @@ import shlex
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 

@@ -150,7 +150,7 @@ class GymFacts:
         return json.dumps(data)
 
     @classmethod
-    def from_json(cls, text: str) -> "GymFacts | None":
+    def from_json(cls, text: str) -> GymFacts | None:
         data = json.loads(text)
         if data.pop("format", None) != FACTS_FORMAT:
             return None

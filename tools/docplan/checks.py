@@ -8,7 +8,7 @@ findings, worded the same way.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ class Site:
 
     @classmethod
     def scan(cls, plan: Plan, docs_dir: Path, reader: Callable[[Path], PageSource] = read_page,
-             cache: dict[str, tuple[tuple[int, int], PageSource]] | None = None) -> "Site":
+             cache: dict[str, tuple[tuple[int, int], PageSource]] | None = None) -> Site:
         """Read every page under the plan's root. With ``cache`` (path -> (stat key, page)),
         pages whose modification time and size are unchanged are not read again."""
         root = docs_dir / plan.root
@@ -77,7 +77,7 @@ def check_missing_pages(plan: Plan, site: Site, enforce_phase: int) -> list[Find
     for entry in plan.pages:
         if entry.page in site.pages or entry.phase > enforce_phase:
             continue
-        path = _rel(site, plan, entry.page)
+        path = display_path(_page_file(site, plan, entry.page))
         if entry.page in site.unreadable:
             findings.append(Finding(str(plan.path), entry.line, "page-missing",
                                     f"planned page {path} cannot be read: {site.unreadable[entry.page]}.",
@@ -95,7 +95,7 @@ def check_missing_pages(plan: Plan, site: Site, enforce_phase: int) -> list[Find
 
 def check_unplanned_pages(plan: Plan, site: Site) -> list[Finding]:
     return [
-        Finding(_abs(site, plan, relative), 1, "page-unplanned",
+        Finding(str(_page_file(site, plan, relative)), 1, "page-unplanned",
                 f"this page is not in the plan, which lists every page under {plan.root}/.",
                 f"add an entry for '{relative}' to {display_path(plan.path)}, or move the page out of "
                 f"{plan.root}/.")
@@ -308,17 +308,10 @@ def _entry_name(listing_page: str, child: str) -> str:
     return posixpath.relpath(child, posixpath.dirname(listing_page) or ".")[: -len(".md")]
 
 
-def _rel(site: Site, plan: Plan, relative: str) -> str:
-    return display_path(site.docs_dir / plan.root / relative)
-
-
-def _abs(site: Site, plan: Plan, relative: str) -> str:
-    return str(site.pages[relative].path) if relative in site.pages else str(site.docs_dir / plan.root / relative)
+def _page_file(site: Site, plan: Plan, relative: str) -> Path:
+    """Where a plan-relative page lives (or would live) on disk."""
+    return site.docs_dir / plan.root / relative
 
 
 def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
-
-
-def format_findings(findings: Iterable[Finding]) -> str:
-    return "\n".join(f.format() for f in findings)

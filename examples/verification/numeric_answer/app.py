@@ -6,9 +6,7 @@ the helpers are imported by their bare module name.
 """
 
 from pathlib import Path
-from typing import ClassVar, Optional
-
-from pydantic import ConfigDict
+from typing import ClassVar
 
 from nemo_gym.base_resources_server import (
     BaseResourcesServerConfig,
@@ -18,6 +16,7 @@ from nemo_gym.base_resources_server import (
     SimpleResourcesServer,
 )
 from nemo_gym.verifier_fixture import VerifierFixture
+from pydantic import ConfigDict
 from reward_helpers import extract_answer, extract_number, numbers_match, parse_number
 
 
@@ -36,7 +35,7 @@ class NumericAnswerVerifyRequest(BaseVerifyRequest):
 class NumericAnswerVerifyResponse(BaseVerifyResponse):
     model_config = ConfigDict(extra="allow")
 
-    extracted_answer: Optional[str] = None
+    extracted_answer: str | None = None
     answer_found: bool = False
 
 
