@@ -75,3 +75,12 @@ def test_scripts_read_through_rollout_io(path):
         if isinstance(node, ast.Attribute) and node.attr == "loads"
     ]
     assert not loads, f"{path} parses JSON itself"
+
+
+def test_readme_names_every_page_that_uses_a_script():
+    pages = {p.relative_to(TRAINING_DOCS).as_posix(): p.read_text(encoding="utf-8")
+             for p in TRAINING_DOCS.rglob("*.md")}
+    for name, row in readme_rows().items():
+        for page, text in pages.items():
+            if f"examples/{name}" in text:
+                assert f"`{page}`" in row, f"examples/README.md: {name} is used by {page}, which its row leaves out"
