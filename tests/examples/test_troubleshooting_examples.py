@@ -6,8 +6,8 @@ tests/data/troubleshooting/ (see its README.md) and on the real files shipped
 in the pinned nemo-gym wheel. Where a page shows a script's output, the test
 checks that the script prints exactly that on matching data.
 
-The two Python blocks left inline on the pages (they import nemo_gym, which
-needs a newer Python than this project) are checked to parse and to import
+The Python block left inline on a page (it imports nemo_gym, which
+needs a newer Python than this project) is checked to parse and to import
 only names the released source defines.
 """
 
@@ -380,7 +380,7 @@ def test_verification_report_on_the_release_rollouts(example_rollout_files):
 # --- the Python blocks left inline ------------------------------------------------------------
 
 
-INLINE = [("data-format-issues.md", 1), ("verification-errors.md", 1)]
+INLINE = [("verification-errors.md", 1)]
 
 
 @pytest.mark.parametrize(("page", "count"), INLINE)
@@ -419,9 +419,11 @@ def test_ask_judge_passes_the_keywords_call_judge_takes(gym_release):
     assert {k.arg for k in call.keywords} == keyword_only
 
 
-def test_validate_rows_uses_the_model_collate_uses(gym_release):
-    (block,) = python_blocks(PAGES / "data-format-issues.md")
-    assert "BaseRunRequest.model_validate" in block
+def test_row_check_uses_the_model_collate_uses(gym_release):
+    page = (PAGES / "data-format-issues.md").read_text(encoding="utf-8")
+    assert "examples/converters/check_task_rows.py" in page and "Save this as" not in page
+    script = (EXAMPLES / "converters" / "check_task_rows.py").read_text(encoding="utf-8")
+    assert "BaseRunRequest.model_validate" in script
     collate = (gym_release / "nemo_gym" / "train_data_utils.py").read_text(encoding="utf-8")
     assert "from nemo_gym.base_resources_server import BaseRunRequest" in collate
     assert "BaseRunRequest.model_validate(sample_dict)" in collate
