@@ -168,3 +168,17 @@ def top_level_names(source: Path) -> set[str]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names.update(t.id for t in targets if isinstance(t, ast.Name))
     return names
+
+
+def assert_page_includes_script(page: Path, directory: str, script: str) -> str:
+    """The page shows the tested file (literalinclude with its caption) and runs it from the repository.
+
+    Returns the page text for further checks.
+    """
+    text = page.read_text(encoding="utf-8")
+    assert f"```{{literalinclude}} /../examples/{directory}/{script}\n" in text
+    assert f":caption: examples/{directory}/{script}\n" in text
+    assert f"$ python examples/{directory}/{script} " in text
+    assert f"$ python {script}" not in text
+    assert f"Save this as `{script}`" not in text and f"Save this script as `{script}`" not in text
+    return text

@@ -22,6 +22,7 @@ from .helpers import (
     TEST_DATA,
     TRAINING_DOCS,
     assert_clean_error,
+    assert_page_includes_script,
     json_lines,
     load_scripts,
     page_output,
@@ -73,11 +74,7 @@ INCLUDED = [
 
 @pytest.mark.parametrize(("page", "script"), INCLUDED)
 def test_page_includes_the_script_and_runs_it_from_the_repository(page, script):
-    text = (PAGES / page).read_text(encoding="utf-8")
-    assert f"```{{literalinclude}} /../examples/rollout_collection/{script}\n" in text
-    assert f":caption: examples/rollout_collection/{script}\n" in text
-    assert f"$ python examples/rollout_collection/{script} " in text
-    assert f"python {script}" not in text and f"Save this as `{script}`" not in text
+    text = assert_page_includes_script(PAGES / page, "rollout_collection", script)
     assert "```python" not in text
 
 

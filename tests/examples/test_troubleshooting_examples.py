@@ -26,6 +26,7 @@ from .helpers import (
     TEST_DATA,
     TRAINING_DOCS,
     assert_clean_error,
+    assert_page_includes_script,
     json_lines,
     load_scripts,
     page_output,
@@ -65,11 +66,7 @@ INCLUDED = [
 
 @pytest.mark.parametrize(("page", "script"), INCLUDED)
 def test_page_includes_the_script_and_runs_it_from_the_repository(page, script):
-    text = (PAGES / page).read_text(encoding="utf-8")
-    assert f"```{{literalinclude}} /../examples/troubleshooting/{script}\n" in text
-    assert f":caption: examples/troubleshooting/{script}\n" in text
-    assert f"$ python examples/troubleshooting/{script} " in text
-    assert f"$ python {script}" not in text and f"Save this script as `{script}`" not in text
+    assert_page_includes_script(PAGES / page, "troubleshooting", script)
 
 
 def test_no_page_still_names_the_old_script():

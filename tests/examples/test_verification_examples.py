@@ -33,6 +33,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .helpers import top_level_names
+
 ROOT = Path(__file__).resolve().parents[2]
 VERIFICATION = ROOT / "examples" / "verification"
 SERVER = VERIFICATION / "numeric_answer"
@@ -488,19 +490,6 @@ def _base_names(node: ast.ClassDef) -> list[str]:
     return [ast.unparse(base) for base in node.bases]
 
 
-def _top_level_names(source: Path) -> set[str]:
-    names = set()
-    for node in _tree(source).body:
-        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(t.id for t in targets if isinstance(t, ast.Name))
-    return names
-
-
 def _case_reward(request: dict) -> float:
     """What numeric_answer's verify() computes, from the same helpers it calls."""
     expected = rh.parse_number(request["expected_answer"])
@@ -510,7 +499,7 @@ def _case_reward(request: dict) -> float:
 
 @pytest.mark.parametrize("source", ["app.py", "task_data.py", "tests/test_app.py"])
 def test_numeric_answer_imports_only_released_names(gym_release, source):
-    app_names = _top_level_names(SERVER / "app.py")
+    app_names = top_level_names(SERVER / "app.py")
     for node in ast.walk(_tree(SERVER / source)):
         if not isinstance(node, ast.ImportFrom):
             continue
@@ -518,7 +507,7 @@ def test_numeric_answer_imports_only_released_names(gym_release, source):
         if node.module and node.module.startswith("nemo_gym"):
             released = gym_release / (node.module.replace(".", "/") + ".py")
             assert released.is_file(), f"{source}: {node.module} is not in the release"
-            assert not names - _top_level_names(released), f"{source}: {node.module} lacks {names}"
+            assert not names - top_level_names(released), f"{source}: {node.module} lacks {names}"
         elif node.module == "reward_helpers":  # `from reward_helpers` in app.py, `from ..reward_helpers` in tests
             assert not names - set(rh.__all__)
         elif node.level == 2 and node.module == "app":
