@@ -28,6 +28,11 @@ def test_upgrade_review_lists_pages_whose_sources_changed(gym_release):
     front = (ROOT / "docs/training/rollout-collection/configuration-reference.md").read_text().split("---")[1]
     assert changed and all(source in front for source in changed)
     assert lines[-1] == f"{len(pages)} page(s) to review."
+    # The concrete differences in documented facts, located at the table that documents them.
+    facts = lines[lines.index("Documented facts that changed:") + 1:-1]
+    assert "    flag added: gym eval run --interleave-repeats" in facts
+    table = [line for line in facts if "rollout-collection/configuration-reference.md:" in line]
+    assert any(line.endswith("RolloutCollectionConfig max_resident_rollout_tasks") for line in table), table
 
 
 def test_upgrade_review_between_identical_releases_lists_nothing(gym_release):

@@ -16,6 +16,7 @@ from gym_release import ReleaseUnavailable, cache_root, pinned_version, release_
 
 from .blocks import read_page
 from .checks import check_pages
+from .review import command_changes, field_changes
 from .source import GymFacts, read_facts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,15 +74,21 @@ def upgrade_review(docs: Path, old: str, new: str) -> int:
                if before.files.get(path) != after.files.get(path)}
     print(f"nemo-gym {old} -> {new}: {len(changed)} file(s) changed.")
     affected = 0
-    for path in page_paths(docs):
-        sources = read_page(path).front_matter.get("sources") or []
+    pages = [(read_page(p), _display(p)) for p in page_paths(docs)]
+    for page, display in pages:
+        sources = page.front_matter.get("sources") or []
         hits = [s for s in sources if s in changed]
         if hits:
             affected += 1
-            print(f"{_display(path)}")
+            print(display)
             for source in hits:
                 state = "removed" if source not in after.files else "added" if source not in before.files else "changed"
                 print(f"    {state}: {source}")
+    facts = command_changes(before, after) + field_changes(before, after, pages)
+    if facts:
+        print("Documented facts that changed:")
+        for change in facts:
+            print(f"    {change}")
     print(f"{affected} page(s) to review.")
     return 0
 
