@@ -187,6 +187,17 @@ def test_front_matter_content_type(site, change, expected):
                                                 plan_line=plan_line(site, "rollout-collection/optimize-throughput.md")))
 
 
+def test_broken_front_matter(site):
+    page = "docs/training/integration/verl.md"
+    with edited(site, page, lambda text: text.replace("content_type: how-to", "content_type: [how-to", 1)):
+        result = build(site)
+        assert result.returncode == 1
+        [message] = [line for line in docplan_lines(result.stderr) if line.startswith(page)]
+        assert re.fullmatch(rf"{page}:\d+: WARNING: front matter is not valid YAML: .+\. Fix: write the front matter "
+                            r"as '---', 'content_type: how-to', '---'\. \[docplan\.front-matter\]", message), message
+        assert "Traceback" not in result.stderr
+
+
 def test_toctree_missing_child(site):
     index = "docs/training/rollout-collection/index.md"
     after = line_of(site, index, "parallel-generation")
