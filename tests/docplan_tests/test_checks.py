@@ -86,6 +86,14 @@ def test_content_type_unknown(tmp_path):
     ]
 
 
+def test_content_type_that_is_not_a_string(tmp_path):
+    text = PAGES["topic/do-it.md"].replace("content_type: how-to", "content_type: [how-to]")
+    assert check(tmp_path, with_page("topic/do-it.md", text)) == [
+        "docs/guide/topic/do-it.md:2: WARNING: content_type ['how-to'] is not one of: explanation, how-to, reference; "
+        "the plan says 'how-to'. Fix: set 'content_type: how-to' in the front matter. [docplan.content-type-unknown]"
+    ]
+
+
 def test_content_type_mismatch_names_the_plan_line(tmp_path):
     text = PAGES["topic/do-it.md"].replace("content_type: how-to", "content_type: reference")
     assert check(tmp_path, with_page("topic/do-it.md", text)) == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -144,3 +145,37 @@ def test_every_subtype_is_documented_for_contributors():
     text = (ROOT / "docs" / "contributing.md").read_text()
     for name, description in SUBTYPES.items():
         assert f"| `docplan.{name}` | {description} |" in text, name
+
+
+ODD_VALUES = ["[a]", "{a: 1}", "", "~", "true", "-1", "0", "'x'", "3.5"]
+
+
+def test_any_odd_value_anywhere_is_a_finding_not_a_crash():
+    """Every 'key: value' line of the plan, with each odd value in turn: parsing never raises,
+    and whatever it reports is located in the plan file."""
+    lines = PLAN.splitlines()
+    tried = 0
+    for index, line in enumerate(lines):
+        match = re.match(r"^(\s*-?\s*[\w-]+:)\s*(.+)$", line)
+        if not match:
+            continue
+        for value in ODD_VALUES:
+            text = "\n".join([*lines[:index], f"{match.group(1)} {value}", *lines[index + 1:]])
+            plan, findings = parse_plan(text, "plan.yaml")
+            assert plan is not None or findings, (line, value)
+            assert all(f.format().startswith("plan.yaml:") for f in findings), (line, value)
+            tried += 1
+    assert tried > 300
+
+
+@pytest.mark.parametrize("section", ["content_types", "templates", "phases", "pages", "counts"])
+@pytest.mark.parametrize("value", ["[a, b]", "7", "~"])
+def test_a_top_level_section_of_the_wrong_type_is_a_finding(section, value):
+    text = "\n".join(f"{section}: {value}" if line.startswith(f"{section}:") else line for line in PLAN.splitlines())
+    lines = text.splitlines()
+    start = lines.index(f"{section}: {value}")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" ")), len(lines))
+    text = "\n".join(lines[: start + 1] + lines[end:]) + "\n"
+    plan, findings = parse_plan(text, "plan.yaml")
+    assert plan is None and findings
+    assert all(f.format().startswith("plan.yaml:") for f in findings)

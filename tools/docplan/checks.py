@@ -121,7 +121,7 @@ def check_front_matter(plan: Plan, entry: PlannedPage, source: PageSource) -> li
     actual = fm.values["content_type"]
     line = fm.lines.get("content_type", 1)
     plan_at = f"{display_path(plan.path)}:{entry.line}"
-    if actual not in plan.content_types:
+    if not isinstance(actual, str) or actual not in plan.content_types:
         return [Finding(path, line, "content-type-unknown",
                         f"content_type {actual!r} is not one of: {', '.join(plan.content_types)}; "
                         f"the plan says '{expected}'.", f"{set_it}.")]

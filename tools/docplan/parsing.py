@@ -149,6 +149,11 @@ def _check_keys(mapping: Value, spec: dict[str, bool], what: str, problems: _Pro
     return complete
 
 
+def _is_name(data: Any) -> bool:
+    """True for a value that can name a page, type, template or phase (a string or a whole number)."""
+    return isinstance(data, (str, int)) and not isinstance(data, bool)
+
+
 def _type_name(data: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "a string", int: "a number",
             bool: "true/false", type(None): "nothing"}.get(type(data), type(data).__name__)
@@ -234,7 +239,7 @@ def _parse_content_types(node: Value, templates: dict[str, Template],
         if not _check_keys(spec, CONTENT_TYPE_KEYS, what, problems):
             continue
         default = spec.data["default_template"]
-        if default.data not in templates:
+        if not _is_name(default.data) or default.data not in templates:
             problems.add(default.where, f"{what} names default_template '{default.data}', which is not a template; "
                          f"templates: {', '.join(templates) or 'none'}.",
                          "name one of the templates, or add the template under 'templates'.")
@@ -294,7 +299,7 @@ def _parse_pages(node: Value, content_types: dict[str, ContentType], templates: 
         parent_page = None
         if parent is not None:
             parent_page = parent.data
-            if parent_page not in seen or parent_page == page:
+            if not _is_name(parent_page) or parent_page not in seen or parent_page == page:
                 later = any(isinstance(i.data, dict) and getattr(i.data.get("page"), "data", None) == parent_page
                             for i in node.data)
                 detail = "is listed after it" if later and parent_page != page else "is not a planned page"
@@ -303,7 +308,7 @@ def _parse_pages(node: Value, content_types: dict[str, ContentType], templates: 
                 continue
 
         content_type = entry["content_type"]
-        if content_type.data not in content_types:
+        if not _is_name(content_type.data) or content_type.data not in content_types:
             problems.add(content_type.where,
                          f"{where} has content_type '{content_type.data}', which is not one of: "
                          f"{', '.join(content_types)}.",
@@ -311,13 +316,13 @@ def _parse_pages(node: Value, content_types: dict[str, ContentType], templates: 
             continue
         template_name = entry.get("template")
         template = template_name.data if template_name else content_types[content_type.data].default_template
-        if template not in templates:
+        if not _is_name(template) or template not in templates:
             problems.add(template_name.where if template_name else content_type.where,
                          f"{where} uses template '{template}', which is not one of: {', '.join(templates)}.",
                          "use one of the templates, or add it under 'templates'.")
             continue
         phase = entry["phase"]
-        if phase.data not in phases:
+        if not _is_name(phase.data) or phase.data not in phases:
             problems.add(phase.where, f"{where} is in phase {phase.data!r}, which is not one of: "
                          f"{', '.join(map(str, phases))}.", "use a phase listed under 'phases'.")
             continue
