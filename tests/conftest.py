@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -30,3 +34,33 @@ def example_rollout_files(gym_release: Path) -> list[Path]:
     files = sorted(gym_release.glob("resources_servers/*/data/example_rollouts.jsonl"))
     assert files, f"no example_rollouts.jsonl files under {gym_release}/resources_servers"
     return files
+
+
+def tree_digest(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(directory).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RealBuild:
+    result: subprocess.CompletedProcess
+    html: Path
+    docs_digest_before: str
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory) -> RealBuild:
+    """The real site, built once per session with -W from the repository's own docs into a
+    temporary directory; the build tests and the browser tests both read it."""
+    out = tmp_path_factory.mktemp("real")
+    before = tree_digest(DOCS)
+    # The 404 page links from the site root; the browser tests serve the site at "/".
+    env = {**os.environ, "DOCS_SITE_ROOT": "/"}
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-c", str(ROOT), "-W", "--keep-going", "-q", "-b", "html",
+         "-d", str(out / "doctrees"), str(DOCS), str(out / "html")],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
+    return RealBuild(result, out / "html", before)

@@ -13,43 +13,33 @@ import os
 import re
 import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 
 import pytest
 
-from .helpers import AXE, CHROMIUM, ROOT, SCREENSHOTS_FOR_REVIEW, new_tab
+from .helpers import AXE, CHROMIUM, SCREENSHOTS_FOR_REVIEW, new_tab
 
 SERVING = re.compile(r"port (\d+)")
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """The real site, built from the repository's docs into a temporary directory.
+def built_site(request) -> Path:
+    """The real site, from the session's one build (tests/conftest.py).
 
     BROWSER_TESTS_SITE=DIR reuses a site built before (quicker while writing tests).
     """
     if os.environ.get("BROWSER_TESTS_SITE"):
         return Path(os.environ["BROWSER_TESTS_SITE"]).resolve()
-    out = tmp_path_factory.mktemp("browser-site")
-    html = out / "html"
-    # The 404 page links from the site root; the test server serves the site at "/".
-    env = {**os.environ, "DOCS_SITE_ROOT": "/"}
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-c", str(ROOT), "-W", "--keep-going", "-q", "-b", "html",
-         "-d", str(out / "doctrees"), str(ROOT / "docs"), str(html)],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
-    took = time.monotonic() - started
-    assert result.returncode in (0, 1) and (html / "index.html").is_file(), (
-        f"sphinx-build crashed (exit {result.returncode}):\n{result.stderr[-4000:]}")
-    if result.returncode:
+    build = request.getfixturevalue("real_build")
+    html = build.html
+    assert build.result.returncode in (0, 1) and (html / "index.html").is_file(), (
+        f"sphinx-build crashed (exit {build.result.returncode}):\n{build.result.stderr[-4000:]}")
+    if build.result.returncode:
         # A warning fails the build (-W), and tests/docplan_tests/test_build.py fails on it;
         # the pages were still written (--keep-going), so the browser checks go on.
-        count = sum("WARNING" in line for line in result.stderr.splitlines())
+        count = sum("WARNING" in line for line in build.result.stderr.splitlines())
         warnings.warn(f"the real site built with {count} warnings (-W); see test_build.py", stacklevel=1)
-    print(f"\nbuilt the real site in {took:.1f} s into {html}")
     return html
 
 

@@ -8,7 +8,6 @@ ever read.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -18,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import tree_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 SPHINX = [sys.executable, "-m", "sphinx"]
@@ -37,14 +37,6 @@ def docplan_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if "[docplan." in line]
 
 
-def tree_digest(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(directory).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def copy_site(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "conf.py", target / "conf.py")
@@ -52,18 +44,6 @@ def copy_site(target: Path) -> Path:
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
     return target
-
-
-@pytest.fixture(scope="session")
-def real_build(tmp_path_factory):
-    """The real site, built from the repository's own docs into a temporary directory."""
-    out = tmp_path_factory.mktemp("real")
-    before = tree_digest(ROOT / "docs")
-    result = subprocess.run(
-        [*SPHINX, "-c", str(ROOT), "-W", "--keep-going", "-q", "-b", "html", "-d", str(out / "doctrees"),
-         str(ROOT / "docs"), str(out / "html")],
-        cwd=ROOT, capture_output=True, text=True, timeout=900)
-    return result, out / "html", before
 
 
 @pytest.fixture(scope="session")
@@ -114,19 +94,18 @@ def assert_fails_with(site: Path, expected: str) -> None:
 
 
 def test_the_real_site_builds_with_zero_warnings(real_build):
-    result, html, _ = real_build
+    result, html = real_build.result, real_build.html
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr, result.stderr
     assert (html / "training" / "index.html").is_file()
 
 
 def test_the_build_never_writes_into_the_docs(real_build):
-    _, _, before = real_build
-    assert tree_digest(ROOT / "docs") == before
+    assert tree_digest(ROOT / "docs") == real_build.docs_digest_before
 
 
 def test_the_build_output_holds_the_matrix_report(real_build):
-    _, html, _ = real_build
+    html = real_build.html
     report = json.loads((html / "docplan-report.json").read_text())
     assert report["totals"]["planned"] == 50
     assert report["totals"]["by_content_type"] == {"explanation": 9, "how-to": 30, "reference": 11}
@@ -137,7 +116,7 @@ def test_the_build_output_holds_the_matrix_report(real_build):
 
 
 def test_pages_show_their_badge_and_job(real_build):
-    _, html, _ = real_build
+    html = real_build.html
     page = (html / "training" / "rollout-collection" / "optimize-throughput.html").read_text()
     assert re.search(r'<span class="docplan-badge docplan-badge-how-to">How-to</span>', page)
     assert '<meta name="description" content="Speed up data generation" />' in page
