@@ -39,6 +39,7 @@ livehtml: venv
 
 check: venv
 	$(DOCPLAN) check
+	$(DOCPLAN) words
 	PYTHONPATH=tools $(BIN)/python -m accuracy check --cached-only
 
 linkcheck: venv

@@ -30,6 +30,8 @@ _ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<body>[^`]*)`")
 _EXPLICIT_TITLE = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]*)>$")
 _MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((?P<target>[^)\s]+)\)")
 _WORD = re.compile(r"\w")
+# Raise when what read_prose returns changes, so parses cached in a build environment are redone.
+PROSE_VERSION = 2
 
 
 @lru_cache(maxsize=1)
@@ -64,6 +66,7 @@ class Prose:
     blocks: list[Block] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     links: list[tuple[int, str]] = field(default_factory=list)  # (line, target as written)
+    cards: list[tuple[int, str]] = field(default_factory=list)  # (line, the card's :link: as written)
 
     @property
     def words(self) -> int:
@@ -115,6 +118,8 @@ def _walk(text: str, first_line: int, prose: Prose) -> None:
                 for name, value in options:
                     if name == "link":
                         prose.links.append((line, value))
+                        if token.info.strip().startswith("{grid-item-card}"):
+                            prose.cards.append((line, value))
                 if title:  # an admonition's or card's title is read, too
                     prose.blocks.append(Block("heading", line, title))
                 # The body starts on the line after the opening fence; options were
@@ -180,14 +185,15 @@ def _links(content: str, line: int, prose: Prose) -> None:
 
 def linked_pages(prose: Prose, page: str) -> set[str]:
     """The pages (relative to the plan root, with .md) that ``page`` links to."""
-    found = set()
-    base = posixpath.dirname(page)
-    for _, target in prose.links:
-        target = target.split("#", 1)[0].strip()
-        if not target or "://" in target or target.startswith(("mailto:", "/")):
-            continue
-        resolved = posixpath.normpath(posixpath.join(base, target))
-        if resolved.startswith(".."):
-            continue
-        found.add(resolved if resolved.endswith(".md") else f"{resolved}.md")
-    return found
+    return {resolved for _, target in prose.links if (resolved := resolve_link(page, target))}
+
+
+def resolve_link(page: str, target: str) -> str | None:
+    """The plan-relative page a link on ``page`` points to, or None for an outside link."""
+    target = target.split("#", 1)[0].strip()
+    if not target or "://" in target or target.startswith(("mailto:", "/")):
+        return None
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page), target))
+    if resolved.startswith(".."):
+        return None
+    return resolved if resolved.endswith(".md") else f"{resolved}.md"

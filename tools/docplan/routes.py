@@ -15,9 +15,9 @@ from pathlib import Path
 
 from .duplicates import copied_paragraphs, copied_tables
 from .model import Finding, Plan, ReaderPath, display_path
-from .prose import Prose, linked_pages, read_prose
+from .prose import PROSE_VERSION, Prose, linked_pages, read_prose, resolve_link
 
-ProseCache = dict[str, tuple[tuple[int, int], Prose]]
+ProseCache = dict[str, tuple[tuple[int, int, int], Prose]]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def read_site_prose(files: dict[str, Path], cache: ProseCache | None = None) -> 
     for page, path in files.items():
         try:
             stat = path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
+            stamp = (stat.st_mtime_ns, stat.st_size, PROSE_VERSION)
             key = str(path)
             if cache is not None and key in cache and cache[key][0] == stamp:
                 result[page] = cache[key][1]
@@ -106,6 +106,23 @@ def check_duplicates(plan: Plan, prose: dict[str, Prose], file_of: Callable[[str
     return findings
 
 
+def check_cards(plan: Plan, prose: dict[str, Prose], file_of: Callable[[str], Path]) -> list[Finding]:
+    """A page links each page from one card at most: a second card repeats the first."""
+    findings = []
+    for page, text in prose.items():
+        first: dict[str, int] = {}
+        for line, target in text.cards:
+            resolved = resolve_link(page, target) or target
+            if resolved in first:
+                findings.append(Finding(
+                    str(file_of(page)), line, "card-duplicate",
+                    f"this card links '{target}', which the card at line {first[resolved]} already links.",
+                    "remove one of the two cards; for a quick task, link the page from a list instead."))
+            else:
+                first[resolved] = line
+    return findings
+
+
 def _short(key: str, limit: int = 40) -> str:
     return key if len(key) <= limit else key[: limit - 3] + "..."
 
@@ -140,4 +157,4 @@ def check_word_budgets(plan: Plan, prose: dict[str, Prose], file_of: Callable[[s
 def check_prose(plan: Plan, prose: dict[str, Prose], file_of: Callable[[str], Path]) -> list[Finding]:
     """Every whole-site prose finding: reader paths, copies and budgets."""
     return (check_paths(plan, prose, file_of) + check_duplicates(plan, prose, file_of)
-            + check_word_budgets(plan, prose, file_of))
+            + check_cards(plan, prose, file_of) + check_word_budgets(plan, prose, file_of))
