@@ -3,7 +3,7 @@
 A link that answers 404 is broken: the run fails. A link that cannot be
 reached at all (no DNS, no route, refused, timed out) is reported as
 unreachable and does not fail the run, so the check is honest offline.
-Usage: python tools/linkcheck.py SRC OUT
+Usage: python -m linkcheck SRC OUT (or make linkcheck)
 """
 
 from __future__ import annotations
