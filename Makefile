@@ -18,6 +18,10 @@ PIP         := $(BIN)/python -m pip --disable-pip-version-check
 # Values a user passes (make new PAGE=..., make upgrade-review FROM=... TO=...) reach the
 # recipes only as environment variables, quoted in the shell ("$$PAGE"), never pasted into
 # the command text, so a value cannot run a command.
+# $(value ...) keeps a value's text as typed, so even make syntax in it ($(shell ...)) stays text.
+override PAGE := $(value PAGE)
+override FROM := $(value FROM)
+override TO   := $(value TO)
 export PAGE FROM TO
 
 .PHONY: help venv html livehtml check linkcheck lint test test-fast test-browser browser-deps gym-runtime clean new upgrade-review bench lock

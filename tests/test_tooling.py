@@ -9,6 +9,7 @@ import time
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 from linkcheck import classify
 
@@ -115,3 +116,17 @@ def test_the_installed_docplan_command_checks_the_site_quickly_without_path_sett
     assert result.returncode == 0, result.stderr
     assert "no drift" in result.stdout
     assert elapsed < 3.0, f"docplan check took {elapsed:.2f} s (budget 3 s; `make bench` measures it unloaded)"
+
+
+@pytest.mark.parametrize("value", ["x.md; touch {marker}", "x.md`touch {marker}`", "$(touch {marker})",
+                                   "$(shell touch {marker})", "x.md' ; touch {marker} ; '"])
+def test_make_passes_page_from_and_to_as_text_never_as_commands(tmp_path, value):
+    marker = tmp_path / "INJECTED"
+    page = value.format(marker=marker)
+    new = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "new", f"PAGE={page}"],
+                         capture_output=True, text=True, timeout=120)
+    assert new.returncode != 0 and not marker.exists(), new.stdout + new.stderr
+    assert f"'{page}' is not in the plan" in new.stderr, "docplan must receive the value whole, as typed"
+    review = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "upgrade-review", f"FROM={page}",
+                             "TO="], capture_output=True, text=True, timeout=120)
+    assert review.returncode != 0 and "usage: make upgrade-review" in review.stdout and not marker.exists()
