@@ -41,6 +41,9 @@ def classify(entries: list[dict]) -> tuple[list[dict], list[dict], Counter]:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m linkcheck SRC OUT", file=sys.stderr)
+        return 2
     src, out = Path(argv[0]), Path(argv[1])
     result = subprocess.run([sys.executable, "-m", "sphinx", "-c", ".", "-b", "linkcheck", "-q", str(src), str(out)])
     report = out / "output.json"
