@@ -31,9 +31,11 @@ for the row's `task_source`, or the `task_source` itself (every training
 dataset shipped in nemo-gym 0.7.0 is declared on its agent, so the names are
 the same).
 
-Standard library only, Python 3.11 or newer; it imports nothing else from
-this repository. The output is written under a temporary name and renamed at
-the end, never over an existing file or an input. Exit status: 0 on success;
+Standard library only, Python 3.11 or newer, with rollout_io.py from
+examples/converters/ (run it from the repository, or keep a copy of
+rollout_io.py next to it). The output is written under a temporary name and
+renamed at the end, never over an existing file or an input. Exit status: 0
+on success;
 1 when a file cannot be read or written, a line is not a JSON object, a
 selected index has no row in TASKS.jsonl, or a row names no agent (the
 message names the file and line); 2 for a usage error.
@@ -42,47 +44,22 @@ message names the file and line); 2 for a usage error.
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
+from rollout_io import InputError, finite_number, iter_jsonl_lines, read_json, run_cli, write_jsonl  # noqa: E402
+
 TASK_INDEX_KEY = "_ng_task_index"
 AGENT_REF_KEY = "agent_ref"
-
-
-class InputError(Exception):
-    """A problem with an input file, already located (``file:line: what``)."""
 
 
 @dataclass
 class Selection:
     indices: set[int] = field(default_factory=set)
     agents: dict[int, str] = field(default_factory=dict)  # task index -> agent name seen in KEPT
-
-
-def read_json_lines(path: Path):
-    """Yield (line number, raw text, object) for each non-blank line; located errors."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            for number, text in enumerate(handle, 1):
-                if not text.strip():
-                    continue
-                try:
-                    value = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
-                if not isinstance(value, dict):
-                    raise InputError(f"{path}:{number}: expected a JSON object, got {type(value).__name__}")
-                yield number, text, value
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text: {exc.reason}") from None
 
 
 def _index(value: Any, where: str) -> int:
@@ -100,7 +77,7 @@ def _agent_name(row: dict[str, Any]) -> str | None:
 def select_kept(path: Path) -> Selection:
     """The tasks that have a line in ``path``, with the agent those lines name."""
     selection = Selection()
-    for number, _, row in read_json_lines(path):
+    for number, _, row in iter_jsonl_lines(path):
         where = f"{path}:{number}"
         if TASK_INDEX_KEY not in row:
             raise InputError(f"{where}: no {TASK_INDEX_KEY}; pass rollouts written by gym eval run")
@@ -112,20 +89,9 @@ def select_kept(path: Path) -> Selection:
     return selection
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
 def select_mixed(path: Path) -> Selection:
     """The tasks whose repeats got different rewards, from an aggregate metrics file."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    data = read_json(path)
     if not isinstance(data, list):
         raise InputError(f"{path}: expected the JSON list of an _aggregate_metrics.json file")
     selection = Selection()
@@ -136,7 +102,7 @@ def select_mixed(path: Path) -> Selection:
         for task in tasks:
             if not isinstance(task, dict) or TASK_INDEX_KEY not in task:
                 continue
-            low, high = _number(task.get("min/reward")), _number(task.get("max/reward"))
+            low, high = finite_number(task.get("min/reward")), finite_number(task.get("max/reward"))
             if low is not None and high is not None and low < high:
                 index = _index(task[TASK_INDEX_KEY], f"{path}: entry {number}")
                 selection.indices.add(index)
@@ -150,14 +116,16 @@ def number_tasks(path: Path, limit: int | None):
     """Yield (line number, task index, row) for each row collection reads, by its rule."""
     by_text: dict[str, int] = {}
     read = 0
-    for number, text, row in read_json_lines(path):
+    for number, text, row in iter_jsonl_lines(path):
         if limit is not None and read >= limit:
             return
         read += 1
         if TASK_INDEX_KEY in row:
             index = _index(row[TASK_INDEX_KEY], f"{path}:{number}")
         else:
-            # Collection keys identical rows by their line's text, so do the same.
+            # Collection keys identical rows by their line's text, so do the same (the text
+            # here has no line ending; collection's keeps it, which differs only for a last
+            # line without one that repeats an earlier line).
             index = by_text.setdefault(text, len(by_text))
         yield number, index, row
 
@@ -189,27 +157,6 @@ def select_rows(tasks: Path, selection: Selection, limit: int | None, mapping: d
     return rows
 
 
-def write_rows(rows: list[dict[str, Any]], output: Path) -> None:
-    """Write the rows under a temporary name beside ``output``, then rename it into place."""
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as target:
-            for row in rows:
-                target.write(json.dumps(row, ensure_ascii=False) + "\n")
-        if output.exists():  # checked again: never replace a file that appeared meanwhile
-            raise InputError(f"{output}: already exists; choose another --output")
-        os.replace(temporary, output)
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tasks", type=Path, help="the task rows the run read with --input")
@@ -235,13 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.output.exists() or any(args.output.resolve() == p.resolve() for p in inputs):
         print(f"error: {args.output}: already exists; choose another --output", file=sys.stderr)
         return 1
-    try:
-        selection = select_mixed(args.mixed) if args.mixed else select_kept(args.keep)
-        rows = select_rows(args.tasks, selection, args.limit, mapping, args.agent)
-        write_rows(rows, args.output)
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    selection = select_mixed(args.mixed) if args.mixed else select_kept(args.keep)
+    rows = select_rows(args.tasks, selection, args.limit, mapping, args.agent)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    write_jsonl(args.output, rows)
     agents: dict[str, int] = {}
     for row in rows:
         agents[row[AGENT_REF_KEY]["name"]] = agents.get(row[AGENT_REF_KEY]["name"], 0) + 1
@@ -251,4 +195,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -220,9 +220,9 @@ def _with_other_how_to(plan):
     """The small site with a second how-to, topic/other.md, listed after do-it."""
     plan = plan.replace("pages: 4\n", "pages: 5\n").replace("how-to: 1,", "how-to: 2,").replace(
         "by_phase: {1: 3, 2: 1}", "by_phase: {1: 4, 2: 1}")
-    entry = ("  - page: topic/other.md\n    parent: topic/index.md\n    title: Other\n    content_type: how-to\n"
-             "    jtbd: Do another thing\n    phase: 1\n    week: 2\n")
-    plan = plan.replace("  - page: topic/facts.md\n", entry + "  - page: topic/facts.md\n")
+    entry = ("    other.md:\n      title: Other\n      content_type: how-to\n      jtbd: Do another thing\n"
+             "      phase: 1\n      week: 2\n")
+    plan = plan.replace("    facts.md:\n", entry + "    facts.md:\n")
     pages = {**PAGES, "topic/other.md": PAGES["topic/do-it.md"].replace("# Do it", "# Other"),
              "topic/index.md": PAGES["topic/index.md"].replace("do-it\nfacts", "do-it\nother\nfacts")}
     return plan, pages

@@ -128,7 +128,7 @@ def test_bad_lines_are_located(tasks, tmp_path):
     kept.write_text(json.dumps({"_ng_task_index": 0}) + "\n{not json\n")
     result = run(path, "--keep", kept, "--output", tmp_path / "out.jsonl")
     assert result.returncode == 1
-    assert result.stderr.startswith(f"error: {kept}:2: not valid JSON: ")
+    assert result.stderr.startswith(f"error: {kept}:2: not valid JSON")
     assert "Traceback" not in result.stderr
     kept.write_text(json.dumps({"reward": 1.0}) + "\n")
     result = run(path, "--keep", kept, "--output", tmp_path / "out.jsonl")
