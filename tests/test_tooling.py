@@ -47,8 +47,23 @@ def test_the_github_workflow_builds_tests_deploys_and_checks_links():
     assert "make html" in build_steps and "make test" in build_steps
     uses = [step.get("uses", "") for job in jobs.values() for step in job.get("steps", [])]
     assert any(u.startswith("actions/upload-artifact") for u in uses)
+    assert any(u.startswith("actions/upload-pages-artifact") for u in uses)
     assert any(u.startswith("actions/deploy-pages") for u in uses)
     assert "make linkcheck" in " ".join(str(s.get("run", "")) for s in jobs["linkcheck"]["steps"])
+    assert "make lint" in build_steps
+
+
+def test_workflow_actions_are_pinned_by_commit_and_checkout_keeps_no_token():
+    text = (ROOT / ".github/workflows/docs.yml").read_text()
+    workflow = yaml.safe_load(text)
+    steps = [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+    for step in (s for s in steps if "uses" in s):
+        action, _, ref = step["uses"].partition("@")
+        assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{action} is pinned by {ref!r}, not a full commit SHA"
+        # The release the SHA belongs to is named beside it, for people and for update tools.
+        assert re.search(rf"{re.escape(step['uses'])}\s+# v\d+\.\d+\.\d+", text), f"{action}: no '# vX.Y.Z'"
+    checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts and all(s.get("with", {}).get("persist-credentials") is False for s in checkouts)
 
 
 def test_pre_commit_runs_ruff_yaml_toml_and_docplan():
