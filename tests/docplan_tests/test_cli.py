@@ -15,7 +15,7 @@ TOOLS = Path(__file__).resolve().parents[2] / "tools"
 def run(site: Path, *args: str) -> subprocess.CompletedProcess:
     conf = site / "conf.py"
     if not conf.exists():
-        conf.write_text('docplan_plan = "plan.yaml"\ndocplan_enforce_phase = 2\n')
+        conf.write_text('extensions = ["myst_parser"]\ndocplan_plan = "plan.yaml"\ndocplan_enforce_phase = 2\n')
     return subprocess.run([sys.executable, "-m", "docplan", *args], cwd=site, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(TOOLS)})
 

@@ -3,44 +3,24 @@
 Commands: ``check`` (exit 1 on drift, with the build's messages), ``matrix``
 (content-type matrix and gaps), ``status`` (progress by phase and week) and
 ``new PAGE`` (create a planned page from its template). Settings come from
-the Sphinx ``conf.py`` (``docplan_plan``, ``docplan_enforce_phase``), read
-without executing it, so both front ends check the same thing.
+the Sphinx ``conf.py`` (``docplan_plan``, ``docplan_enforce_phase``, the MyST
+settings, the exclude patterns), executed as sphinx-build executes it, so both
+front ends check the same pages with the same values.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from .checks import Site, check_site
-from .model import display_path
+from .model import Finding, display_path
 from .parsing import load_plan
 from .report import build_report, format_matrix, format_status
 from .scaffold import PageExists, create_page
-
-DEFAULTS = {"docplan_plan": "plan.yaml", "docplan_enforce_phase": 1}
-
-
-def read_conf(conf: Path) -> dict[str, Any]:
-    """The docplan settings assigned as literals in ``conf``."""
-    settings = dict(DEFAULTS)
-    try:
-        tree = ast.parse(conf.read_text(encoding="utf-8"), filename=str(conf))
-    except (OSError, SyntaxError) as exc:
-        raise SystemExit(f"docplan: cannot read settings from {conf}: {exc}") from exc
-    for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        for target in targets:
-            if isinstance(target, ast.Name) and target.id in settings and node.value is not None:
-                try:
-                    settings[target.id] = ast.literal_eval(node.value)
-                except ValueError:
-                    pass
-    return settings
+from .settings import DEFAULTS, UnreadableConfig, list_pages, myst_config, read_config, validate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,19 +38,24 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("page", help="page path relative to the plan root, e.g. datasets/organize-datasets.md")
     args = parser.parse_args(argv)
 
-    settings = read_conf(args.conf) if args.conf.exists() else dict(DEFAULTS)
-    plan_path = args.plan or args.docs / settings["docplan_plan"]
-    phase = args.phase if args.phase is not None else settings["docplan_enforce_phase"]
+    if not args.conf.is_file():
+        return _fail([Finding(str(args.conf), 1, "config", "there is no conf.py here to read the settings from.",
+                              "run from the repository root, or pass --conf path/to/conf.py.")])
+    try:
+        config = read_config(args.conf.parent)
+    except UnreadableConfig as exc:
+        return _fail([exc.finding])
+    settings, config_findings = validate({name: getattr(config, name) for name in DEFAULTS}, args.conf)
+    plan_path = args.plan or args.docs / settings.plan
+    phase = args.phase if args.phase is not None else settings.enforce_phase
     plan, plan_findings = load_plan(plan_path)
     if plan is None:
-        for finding in plan_findings:
-            print(finding.format(), file=sys.stderr)
-        return 1
+        return _fail(config_findings + plan_findings)
 
     if args.command == "new":
         return _new(plan, args.docs, args.page)
-    site = Site.scan(plan, args.docs)
-    findings = check_site(plan, site, phase)
+    site = Site.scan(plan, args.docs, list_pages(args.docs, config), myst_config(config))
+    findings = sorted(config_findings + check_site(plan, site, phase))
     if args.command == "check":
         for finding in findings:
             print(finding.format(), file=sys.stderr)
@@ -84,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(format_status(report))
     return 0
+
+
+def _fail(findings: list[Finding]) -> int:
+    for finding in findings:
+        print(finding.format(), file=sys.stderr)
+    return 1
 
 
 def _new(plan, docs: Path, page: str) -> int:
