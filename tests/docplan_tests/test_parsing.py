@@ -83,7 +83,7 @@ def test_parent_that_is_not_planned():
     line = text.splitlines().index("    parent: topics/index.md") + 1
     found = messages(text)
     assert (f"plan.yaml:{line}: WARNING: page 'topic/do-it.md' has parent 'topics/index.md', which is not a "
-            "planned page. Fix: list the parent page before its children, or correct the parent's path. "
+            "planned page. Fix: correct the parent's path, or plan the parent page first. "
             "[docplan.plan-schema]") in found
 
 

@@ -104,6 +104,9 @@ class Finding:
     def __post_init__(self) -> None:
         if self.subtype not in SUBTYPES:
             raise ValueError(f"unknown docplan subtype {self.subtype!r}")
+        # A last guard: whatever value a message quotes, it stays one readable line.
+        object.__setattr__(self, "message", _bounded(self.message, MESSAGE_LIMIT))
+        object.__setattr__(self, "fix", _bounded(self.fix, FIX_LIMIT))
 
     @property
     def location(self) -> str:
@@ -117,6 +120,14 @@ class Finding:
     def format(self) -> str:
         """The line Sphinx prints for this finding, so CLI and build read the same."""
         return f"{self.location}: WARNING: {self.text} [{qualified(self.subtype)}]"
+
+
+MESSAGE_LIMIT, FIX_LIMIT = 240, 160  # characters; together under about 400 with the location
+
+
+def _bounded(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 4] + " ..."
 
 
 def display_path(path: str | os.PathLike[str]) -> str:

@@ -68,10 +68,17 @@ def load_plan(path: str | Path) -> tuple[Plan | None, list[Finding]]:
     path = Path(path)
     problems = _Problems(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.add(1, f"cannot read the plan file: {exc}.",
-                     "check docplan_plan in conf.py names the plan file.", "plan-syntax")
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.add(1, f"cannot read the plan file: {exc.strerror or exc}.",
+                     "check that docplan_plan in conf.py names the plan file.", "plan-syntax")
+        return None, problems.findings
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.add(line, f"the plan file is not UTF-8 text (byte 0x{data[exc.start]:02x}).",
+                     "save the file as UTF-8 text.", "plan-syntax")
         return None, problems.findings
     return parse_plan(text, path)
 
@@ -80,8 +87,11 @@ def parse_plan(text: str, path: str | Path) -> tuple[Plan | None, list[Finding]]
     """Parse plan text; ``path`` is only used to locate findings."""
     path = Path(path)
     problems = _Problems(path)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        if _reject_anchors(text, loader, problems):
+            return None, problems.findings
+        node = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
@@ -98,15 +108,44 @@ def parse_plan(text: str, path: str | Path) -> tuple[Plan | None, list[Finding]]
     return (plan if not findings else None), findings
 
 
+def _reject_anchors(text: str, loader: type, problems: _Problems) -> bool:
+    """Report every YAML anchor and alias; True when there is one.
+
+    The plan is plain data, and aliases are how a small file expands into a huge or
+    endless structure (an "alias bomb", or a list that contains itself). Scanning the
+    parser's events costs a few milliseconds and expands nothing.
+    """
+    found = False
+    for event in yaml.parse(text, Loader=loader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            problems.add(line, f"the plan uses the YAML alias '*{_short(event.anchor, 30)}'; the plan does not "
+                         "allow anchors and aliases.", "write the value out in full here.", "plan-syntax")
+            found = True
+        elif getattr(event, "anchor", None) is not None:
+            problems.add(line, f"the plan defines the YAML anchor '&{_short(event.anchor, 30)}'; the plan does not "
+                         "allow anchors and aliases.", "remove the anchor, and write its value out wherever an "
+                         "alias used it.", "plan-syntax")
+            found = True
+        if len(problems.findings) >= 20:
+            break  # enough to act on
+    return found
+
+
 def _to_value(node: yaml.Node, problems: _Problems) -> Value:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         mapping: dict[str, Value] = {}
         for key_node, value_node in node.value:
-            key = key_node.value
             key_line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                kind = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
+                problems.add(key_line, f"a key here is {kind}; every key in the plan is a plain name.",
+                             "write the key as a name followed by a colon, such as 'title:'.")
+                continue
+            key = key_node.value
             if key in mapping:
-                problems.add(key_line, f"duplicate key '{key}' (first at line {mapping[key].where}).",
+                problems.add(key_line, f"duplicate key '{_short(key)}' (first at line {mapping[key].where}).",
                              "remove one of the two keys.")
                 continue
             value = _to_value(value_node, problems)
@@ -120,6 +159,23 @@ def _to_value(node: yaml.Node, problems: _Problems) -> Value:
     except yaml.YAMLError:
         data = node.value
     return Value(data, line)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``text`` on one line, cut to ``limit`` characters, so an odd value cannot flood a message."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _show(value: Value | Any) -> str:
+    """A value as the plan wrote it, in YAML flow style and short, never as internal objects."""
+    data = _plain(value) if isinstance(value, Value) else value
+    try:
+        text = yaml.safe_dump(data, default_flow_style=True, width=10_000).strip()
+        text = text.removesuffix("...").strip()
+    except yaml.YAMLError:
+        text = str(data)
+    return _short(text)
 
 
 def _plain(value: Value) -> Any:
@@ -139,8 +195,8 @@ def _check_keys(mapping: Value, spec: dict[str, bool], what: str, problems: _Pro
     allowed = ", ".join(spec)
     for key, value in mapping.data.items():
         if key not in spec:
-            problems.add(value.where, f"unknown key '{key}' in {what}; expected one of: {allowed}.",
-                         f"remove '{key}' or correct its spelling.")
+            problems.add(value.where, f"unknown key '{_short(key)}' in {what}; expected one of: {allowed}.",
+                         f"remove '{_short(key)}' or correct its spelling.")
     complete = True
     for key, required in spec.items():
         if required and key not in mapping.data:
@@ -163,7 +219,7 @@ def _expect(value: Value, kind: type | tuple[type, ...], what: str, problems: _P
     is_bool_for_int = kind is int and isinstance(value.data, bool)
     if is_bool_for_int or not isinstance(value.data, kind):
         expected = {str: "a string", int: "a whole number", list: "a list"}.get(kind, "a value")  # type: ignore[call-overload]
-        problems.add(value.where, f"{what} must be {expected} (got {_type_name(value.data)}: {value.data!r}).",
+        problems.add(value.where, f"{what} must be {expected} (got {_type_name(value.data)}: {_show(value)}).",
                      f"write {what} as {expected}.")
         return False
     return True
@@ -177,7 +233,7 @@ def _week_range(value: Value, what: str, problems: _Problems) -> tuple[int, int]
             and all(isinstance(v.data, int) and not isinstance(v.data, bool) for v in data)
             and data[0].data <= data[1].data):
         return data[0].data, data[1].data
-    problems.add(value.where, f"{what} must be a week number or [first, last] (got {_plain(value)!r}).",
+    problems.add(value.where, f"{what} must be a week number or [first, last] (got {_show(value)}).",
                  f"write {what} as 3 or [3, 4].")
     return None
 
@@ -188,12 +244,12 @@ def _build_plan(root: Value, path: Path, problems: _Problems) -> Plan | None:
     top = root.data
     if top["schema_version"].data != SCHEMA_VERSION:
         problems.add(top["schema_version"].where,
-                     f"schema_version is {top['schema_version'].data!r}; this docplan reads version {SCHEMA_VERSION}.",
+                     f"schema_version is {_show(top['schema_version'])}; this docplan reads version {SCHEMA_VERSION}.",
                      f"set schema_version: {SCHEMA_VERSION}.")
     governed = top["root"]
     if _expect(governed, str, "root", problems) and (
             PurePosixPath(governed.data).is_absolute() or ".." in PurePosixPath(governed.data).parts):
-        problems.add(governed.where, f"root must be a directory inside the docs (got {governed.data!r}).",
+        problems.add(governed.where, f"root must be a directory inside the docs (got {_show(governed)}).",
                      "name a directory relative to the docs source directory, such as 'training'.")
 
     templates = _parse_templates(top["templates"], problems)
@@ -214,7 +270,7 @@ def _parse_templates(node: Value, problems: _Problems) -> dict[str, Template]:
         _check_keys(node, {}, "templates", problems)
         return templates
     for name, spec in node.data.items():
-        what = f"template '{name}'"
+        what = f"template '{_short(name)}'"
         if not _check_keys(spec, TEMPLATE_KEYS, what, problems):
             continue
         sections = spec.data["required_sections"]
@@ -235,12 +291,12 @@ def _parse_content_types(node: Value, templates: dict[str, Template],
         _check_keys(node, {}, "content_types", problems)
         return types
     for name, spec in node.data.items():
-        what = f"content type '{name}'"
+        what = f"content type '{_short(name)}'"
         if not _check_keys(spec, CONTENT_TYPE_KEYS, what, problems):
             continue
         default = spec.data["default_template"]
         if not _is_name(default.data) or default.data not in templates:
-            problems.add(default.where, f"{what} names default_template '{default.data}', which is not a template; "
+            problems.add(default.where, f"{what} names default_template '{_show(default)}', which is not a template; "
                          f"templates: {', '.join(templates) or 'none'}.",
                          "name one of the templates, or add the template under 'templates'.")
         label = spec.data["label"]
@@ -257,7 +313,7 @@ def _parse_phases(node: Value, problems: _Problems) -> dict[int, Phase]:
         return phases
     for key, spec in node.data.items():
         if not str(key).isdigit():
-            problems.add(spec.where, f"phase '{key}' must be a whole number.", "number the phases 1, 2, 3 ...")
+            problems.add(spec.where, f"phase '{_short(key)}' must be a whole number.", "number the phases 1, 2, 3 ...")
             continue
         what = f"phase {key}"
         if not _check_keys(spec, PHASE_KEYS, what, problems):
@@ -283,7 +339,7 @@ def _parse_pages(node: Value, content_types: dict[str, ContentType], templates: 
         if not _expect(name, str, "page", problems):
             continue
         page = name.data
-        where = f"page '{page}'"
+        where = f"page '{_short(page)}'"
         pure = PurePosixPath(page)
         if pure.suffix != ".md" or pure.is_absolute() or ".." in pure.parts:
             problems.add(name.where, f"{where} must be a relative path to a .md file inside the root directory.",
@@ -300,17 +356,14 @@ def _parse_pages(node: Value, content_types: dict[str, ContentType], templates: 
         if parent is not None:
             parent_page = parent.data
             if not _is_name(parent_page) or parent_page not in seen or parent_page == page:
-                later = any(isinstance(i.data, dict) and getattr(i.data.get("page"), "data", None) == parent_page
-                            for i in node.data)
-                detail = "is listed after it" if later and parent_page != page else "is not a planned page"
-                problems.add(parent.where, f"{where} has parent '{parent_page}', which {detail}.",
-                             "list the parent page before its children, or correct the parent's path.")
+                message, fix = _parent_problem(page, parent_page, node.data)
+                problems.add(parent.where, f"{where} {message}", fix)
                 continue
 
         content_type = entry["content_type"]
         if not _is_name(content_type.data) or content_type.data not in content_types:
             problems.add(content_type.where,
-                         f"{where} has content_type '{content_type.data}', which is not one of: "
+                         f"{where} has content_type '{_show(content_type)}', which is not one of: "
                          f"{', '.join(content_types)}.",
                          "use one of the content types, or add it under 'content_types'.")
             continue
@@ -318,12 +371,12 @@ def _parse_pages(node: Value, content_types: dict[str, ContentType], templates: 
         template = template_name.data if template_name else content_types[content_type.data].default_template
         if not _is_name(template) or template not in templates:
             problems.add(template_name.where if template_name else content_type.where,
-                         f"{where} uses template '{template}', which is not one of: {', '.join(templates)}.",
+                         f"{where} uses template '{_show(template)}', which is not one of: {', '.join(templates)}.",
                          "use one of the templates, or add it under 'templates'.")
             continue
         phase = entry["phase"]
         if not _is_name(phase.data) or phase.data not in phases:
-            problems.add(phase.where, f"{where} is in phase {phase.data!r}, which is not one of: "
+            problems.add(phase.where, f"{where} is in phase {_show(phase)}, which is not one of: "
                          f"{', '.join(map(str, phases))}.", "use a phase listed under 'phases'.")
             continue
         week = _week_range(entry["week"], f"{where} week", problems)
@@ -331,7 +384,7 @@ def _parse_pages(node: Value, content_types: dict[str, ContentType], templates: 
             continue
         first, last = phases[phase.data].weeks
         if not (first <= week[0] and week[1] <= last):
-            problems.add(entry["week"].where, f"{where} is planned for week {_plain(entry['week'])}, outside "
+            problems.add(entry["week"].where, f"{where} is planned for week {_show(entry['week'])}, outside "
                          f"phase {phase.data} (weeks {first}-{last}).",
                          "move the week into the phase's range, or move the page to another phase.")
             continue
@@ -352,6 +405,30 @@ def _parse_pages(node: Value, content_types: dict[str, ContentType], templates: 
     return pages
 
 
+def _parent_problem(page: str, parent: Any, items: list[Value]) -> tuple[str, str]:
+    """What is wrong with a parent that is not a page listed earlier, and a fix that can be followed."""
+    if parent == page:
+        return ("names itself as its parent.",
+                "set 'parent' to the page whose toctree lists this one (the hub has no 'parent').")
+    parents = {}  # page -> parent, as written, for following the chain of parents
+    for item in items:
+        if isinstance(item.data, dict) and isinstance(getattr(item.data.get("page"), "data", None), str):
+            parents[item.data["page"].data] = getattr(item.data.get("parent"), "data", None)
+    if not _is_name(parent) or parent not in parents:
+        return (f"has parent '{_show(parent)}', which is not a planned page.",
+                "correct the parent's path, or plan the parent page first.")
+    chain, current = [page], parent
+    while _is_name(current) and current in parents and current not in chain:
+        chain.append(current)
+        current = parents[current]
+    if current == page:
+        loop = " -> ".join(_short(p, 40) for p in [*chain, page])
+        return (f"is inside its own subtree: the parents go round in a loop ({_short(loop, 160)}).",
+                f"change the 'parent' of '{_short(page)}' to a page outside the loop, such as the hub.")
+    return (f"has parent '{_show(parent)}', which is listed after it.",
+            f"move the entry of '{_show(parent)}' above this one, so parents come before their children.")
+
+
 def _check_counts(node: Value, pages: list[PlannedPage], problems: _Problems) -> None:
     if not _check_keys(node, COUNTS_KEYS, "counts", problems):
         return
@@ -367,5 +444,5 @@ def _check_counts(node: Value, pages: list[PlannedPage], problems: _Problems) ->
         if key != "pages" and isinstance(stated, dict):
             stated = {(int(k) if key == "by_phase" and str(k).isdigit() else k): v for k, v in stated.items()}
         if stated != actual[key]:
-            problems.add(node.data[key].where, f"counts.{key} says {stated!r}, but the page list gives "
-                         f"{actual[key]!r}.", f"set counts.{key} to {actual[key]!r}.")
+            problems.add(node.data[key].where, f"counts.{key} says {_show(stated)}, but the page list gives "
+                         f"{_show(actual[key])}.", f"set counts.{key} to {_show(actual[key])}.")
