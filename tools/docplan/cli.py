@@ -1,4 +1,4 @@
-"""``python -m docplan``: the plan checks and reports, without Sphinx.
+"""``docplan`` (or ``python -m docplan``): the plan checks and reports, without Sphinx.
 
 Commands: ``check`` (exit 1 on drift, with the build's messages), ``matrix``
 (content-type matrix and gaps), ``status`` (progress by phase and week) and
@@ -16,11 +16,12 @@ import sys
 from pathlib import Path
 
 from .checks import Site, check_site
+from .config import DEFAULTS
 from .model import Finding, display_path
 from .parsing import load_plan
 from .report import build_report, format_matrix, format_status
 from .scaffold import PageExists, create_page
-from .settings import DEFAULTS, UnreadableConfig, list_pages, myst_config, read_config, validate
+from .settings import UnreadableConfig, list_pages, myst_config, read_config, validate
 
 
 def main(argv: list[str] | None = None) -> int:

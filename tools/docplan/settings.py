@@ -22,11 +22,8 @@ from sphinx.errors import ConfigError
 from sphinx.project import Project
 from sphinx.util.tags import Tags
 
+from .config import DEFAULTS
 from .model import Finding
-
-# name -> default; both are checked by validate(), not by Sphinx's type check, so a wrong
-# value gets a located message instead of an unlocated one followed by a crash.
-DEFAULTS: dict[str, Any] = {"docplan_plan": "plan.yaml", "docplan_enforce_phase": 1}
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,7 @@ def validate(values: dict[str, Any], conf_path: Path) -> tuple[Settings, list[Fi
     """The docplan settings from ``values`` (name -> value as conf.py set it), with a located
     finding for each wrong one; a wrong value is replaced by its default."""
     findings = []
-    plan, phase = values.get("docplan_plan", DEFAULTS["docplan_plan"]), values.get("docplan_enforce_phase", 1)
+    plan, phase = values.get("docplan_plan", DEFAULTS["docplan_plan"]), values.get("docplan_enforce_phase", DEFAULTS["docplan_enforce_phase"])
     if not isinstance(plan, str) or not plan.strip():
         findings.append(_wrong(conf_path, "docplan_plan", plan, "a file name, relative to the docs source directory",
                                "docplan_plan = \"training-plan.yaml\""))

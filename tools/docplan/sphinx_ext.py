@@ -20,20 +20,20 @@ import html
 from pathlib import Path
 from typing import Any
 
-from sphinx.application import ENV_PICKLE_FILENAME
-
 from docutils import nodes
-from sphinx.application import Sphinx
+from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from . import __version__
 from .checks import Site, check_site, unreadable_finding
+from .config import DEFAULTS
 from .model import Finding, Plan
 from .pages import UnreadablePage, read_text
 from .parsing import load_plan
-from .settings import DEFAULTS, myst_config, validate
 from .report import build_report, write_report
+from .settings import myst_config, validate
+from .styles import badge_class, badge_css
 from .subtypes import WARNING_TYPE
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     for name, default in DEFAULTS.items():
         app.add_config_value(name, default, "", types=Any)
     app.connect("builder-inited", load_plan_into_env)
+    app.connect("builder-inited", add_stylesheet)
     app.connect("env-get-outdated", pages_with_changed_entries)
     app.connect("env-before-read-docs", leave_out_unreadable_pages)
     app.connect("doctree-read", add_badge_and_job)
@@ -52,6 +53,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", add_meta_description)
     app.connect("build-finished", write_matrix_report)
     app.connect("build-finished", forget_environment_after_warnings)
+    app.connect("build-finished", write_stylesheet)
     return {
         "version": __version__,
         "env_version": 2,
@@ -69,6 +71,27 @@ def load_plan_into_env(app: Sphinx) -> None:
     env.docplan_plan = plan
     env.docplan_plan_findings = findings + plan_findings
     env.docplan_enforce_phase = settings.enforce_phase
+
+
+STYLESHEET = "docplan.css"
+
+
+def add_stylesheet(app: Sphinx) -> None:
+    if app.builder.format == "html":
+        app.add_css_file(STYLESHEET)
+
+
+def write_stylesheet(app: Sphinx, exception: Exception | None) -> None:
+    """The badge styles for the plan's content types, written after Sphinx copied the static files."""
+    plan: Plan | None = app.env.docplan_plan
+    if exception is not None or plan is None or app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    css = badge_css(plan.content_types)
+    target = static / STYLESHEET
+    if not target.is_file() or target.read_text(encoding="utf-8") != css:
+        target.write_text(css, encoding="utf-8")
 
 
 def pages_with_changed_entries(app: Sphinx, env: BuildEnvironment, added: set[str],
@@ -125,7 +148,7 @@ def add_badge_and_job(app: Sphinx, doctree: nodes.document) -> None:
     meta = nodes.paragraph(classes=["docplan-meta"])
     if content_type:
         meta += nodes.inline(content_type.label, content_type.label,
-                             classes=["docplan-badge", f"docplan-badge-{content_type.name}"])
+                             classes=["docplan-badge", badge_class(content_type.name)])
         meta += nodes.Text(" ")  # so copied text and search snippets read "How-to Speed up ..."
     meta += nodes.inline(entry.jtbd, entry.jtbd, classes=["docplan-job"])
     section.insert(1, meta)
