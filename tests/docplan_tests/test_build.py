@@ -287,7 +287,7 @@ def test_plan_with_an_unplanned_parent_and_an_unknown_key(site):
         assert result.returncode == 1
         assert docplan_lines(result.stderr) == [
             f"{PLAN}:{line + 1}: WARNING: page 'performance/model-server-tuning.md' has parent 'perf/index.md', which "
-            "is not a planned page. Fix: list the parent page before its children, or correct the parent's path. "
+            "is not a planned page. Fix: correct the parent's path, or plan the parent page first. "
             "[docplan.plan-schema]",
             f"{PLAN}:{line + 2}: WARNING: unknown key 'owner' in a page entry; expected one of: page, parent, title, "
             "content_type, template, jtbd, phase, week. Fix: remove 'owner' or correct its spelling. "

@@ -60,6 +60,11 @@ class Site:
         return cls(docs_dir, pages, unreadable)
 
 
+    def has(self, relative: str) -> bool:
+        """True when the page exists, readable or not."""
+        return relative in self.pages or relative in self.unreadable
+
+
 def _foreign(path: Path) -> PageSource:
     """A page in another source format (such as reStructuredText): present, but not read."""
     return PageSource(path, FrontMatter(), [], [], [])
@@ -188,7 +193,7 @@ def check_toctrees(plan: Plan, site: Site) -> list[Finding]:
         source = site.pages.get(entry.page)
         if source is None:
             continue
-        expected = [c.page for c in plan.children(entry.page) if c.page in site.pages]
+        expected = [c.page for c in plan.children(entry.page) if site.has(c.page)]
         findings += _check_one_toctree(plan, site, entry, source, expected, keep)
     return findings
 

@@ -173,10 +173,15 @@ def _walk(text: str, offset: int, nested: bool, parser) -> Iterator[Located]:
     for token in parser.parse(text):
         line = offset + (token.map[0] if token.map else 0) + 1
         yield Located(token, line, nested)
-        directive = _directive(token)
-        if directive and directive[0] not in LITERAL_DIRECTIVES:
+        if is_markdown_directive(token):
             skipped, body = _directive_body(token.content)
             yield from _walk(body, line + skipped, True, parser)
+
+
+def is_markdown_directive(token: Token) -> bool:
+    """True for a directive fence whose body MyST reads as Markdown (its tokens follow it)."""
+    directive = _directive(token)
+    return directive is not None and directive[0] not in LITERAL_DIRECTIVES
 
 
 def _directive(token: Token) -> tuple[str, str] | None:
@@ -200,13 +205,16 @@ def _directive_body(content: str) -> tuple[int, str]:
     return index, "\n".join(lines[index:])
 
 
-def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | None = None) -> PageSource:
+def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | None = None,
+               located_tokens: list[Located] | None = None) -> PageSource:
+    """What the plan checks need from the page; ``located_tokens`` are the page's tokens when
+    the caller has them already."""
     text = text.removeprefix("\ufeff")
     front_matter = FrontMatter()
     headings: list[Heading] = []
     toctrees: list[Toctree] = []
     pending: Heading | None = None  # a heading whose text is the next inline token
-    for located in tokens(text, config):
+    for located in located_tokens if located_tokens is not None else tokens(text, config):
         token = located.token
         if token.type == "front_matter":
             front_matter = _front_matter(token.content, located.line)

@@ -83,8 +83,8 @@ def validate(values: dict[str, Any], conf_path: Path) -> tuple[Settings, list[Fi
 
 def _wrong(conf_path: Path, name: str, value: Any, expected: str, example: str) -> Finding:
     shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-    kind = {str: "a string", bool: "true/false", float: "a fraction", type(None): "nothing"}.get(
-        type(value), f"a {type(value).__name__}")
+    kind = {str: "a string", bool: "true/false", float: "a fraction", type(None): "nothing",
+            int: "a negative number"}.get(type(value), f"a {type(value).__name__}")
     return Finding(str(conf_path), assignment_line(conf_path, name), "config",
                    f"{name} is {shown} ({kind}); it must be {expected}.", f"write it as {example} in conf.py.")
 
