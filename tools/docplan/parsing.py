@@ -169,7 +169,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 def _show(value: Value | Any) -> str:
     """A value as the plan wrote it, in YAML flow style and short, never as internal objects."""
-    data = _plain(value) if isinstance(value, Value) else value
+    data = _plain(value if isinstance(value, Value) else Value(value, 0))
     try:
         text = yaml.safe_dump(data, default_flow_style=True, width=10_000).strip()
         text = text.removesuffix("...").strip()
@@ -180,9 +180,9 @@ def _show(value: Value | Any) -> str:
 
 def _plain(value: Value) -> Any:
     if isinstance(value.data, dict):
-        return {k: _plain(v) for k, v in value.data.items()}
+        return {k: _plain(v if isinstance(v, Value) else Value(v, 0)) for k, v in value.data.items()}
     if isinstance(value.data, list):
-        return [_plain(v) for v in value.data]
+        return [_plain(v if isinstance(v, Value) else Value(v, 0)) for v in value.data]
     return value.data
 
 
