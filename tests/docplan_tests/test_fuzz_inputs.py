@@ -35,7 +35,8 @@ PLAN_FRAGMENTS = [
     "1: one", "true: yes", "null: ~", "pages: {}", "pages: []", "templates: []", "root: /abs", "root: ../up",
     "schema_version: 2", "\t- tab", "{", "}", "[", "- ", ": ", "'unclosed", '"also', "!!python/object:os.system x",
     "!!binary AAAA", "counts: {pages: -1}", "    content_type: {a: b}", "    template: 3", "\ufeff", "\x00",
-    "    page: ../../etc/passwd.md", "    page: self.md", "    page: topic/do-it.md",
+    "    page: ../../etc/passwd.md", "    page: self.md", "    page: topic/do-it.md", "  topic/:", "  other/:",
+    "    x.md:", "    sub/:\n      index.md: {}", "  ../up/:", "  a/b/:", "    notes.txt:", "      parent: index.md",
 ]
 PAGE_FRAGMENTS = [
     "```{toctree}\nfacts\n```", "````{note}\n```{toctree}\n../index\n```\n````", "```{eval-rst}\n.. toctree::\n\n   do-it\n```",
