@@ -29,8 +29,6 @@ def write_minisite(root: Path, pages: dict[str, str] | None = None, plan: str = 
 
 def site_files(docs: Path) -> dict[str, Path]:
     """The pages Sphinx would build from ``docs`` with MyST enabled: docname -> path."""
-    from docplan.settings import list_pages
-    from sphinx.config import Config
+    from docplan.settings import list_pages, plain_myst_config
 
-    config = Config({"extensions": ["myst_parser"]})
-    return list_pages(docs, config)
+    return list_pages(docs, plain_myst_config())

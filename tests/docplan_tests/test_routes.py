@@ -158,9 +158,9 @@ def test_the_real_site_has_no_copied_table_or_paragraph():
 
 
 def _suppressed_in_conf() -> bool:
-    from docplan.cli import read_conf
+    from docplan.settings import read_config
 
-    return "docplan.duplicate-table" in read_conf(ROOT / "conf.py")["suppress_warnings"]
+    return "docplan.duplicate-table" in read_config(ROOT).suppress_warnings
 
 
 # -- Reader paths -------------------------------------------------------------------------------

@@ -27,11 +27,17 @@ class Site:
     unreadable: dict[str, UnreadablePage]  # plan-relative path -> why it could not be read
 
     @classmethod
-    def scan(cls, plan: Plan, docs_dir: Path, files: dict[str, Path], myst: MdParserConfig | None = None,
+    def scan(cls, plan: Plan, docs_dir: Path, files: dict[str, Path] | None = None,
+             myst: MdParserConfig | None = None,
              cache: dict[str, tuple[tuple[int, int], PageSource]] | None = None) -> Site:
         """Read the pages among ``files`` (docname -> path, as Sphinx lists them) that lie under
-        the plan's root. With ``cache`` (path -> (stat key, page)), pages whose modification
-        time and size are unchanged are not read again."""
+        the plan's root; without ``files``, every page a MyST site without exclusions builds.
+        With ``cache`` (path -> (stat key, page)), pages whose modification time and size are
+        unchanged are not read again."""
+        if files is None:
+            from .settings import list_pages, plain_myst_config
+
+            files = list_pages(docs_dir, plain_myst_config())
         root = (docs_dir / plan.root).absolute()
         pages: dict[str, PageSource] = {}
         unreadable: dict[str, UnreadablePage] = {}

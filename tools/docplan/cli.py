@@ -21,7 +21,7 @@ from .model import Finding, display_path
 from .parsing import load_plan
 from .report import build_report, format_matrix, format_status, format_words, word_summary
 from .scaffold import PageExists, create_page
-from .settings import UnreadableConfig, list_pages, myst_config, read_config, validate
+from .settings import UnreadableConfig, list_pages, myst_config, plain_myst_config, read_config, validate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,11 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("page", help="page path relative to the plan root, e.g. datasets/organize-datasets.md")
     args = parser.parse_args(argv)
 
-    if not args.conf.is_file():
-        return _fail([Finding(str(args.conf), 1, "config", "there is no conf.py here to read the settings from.",
-                              "run from the repository root, or pass --conf path/to/conf.py.")])
     try:
-        config = read_config(args.conf.parent)
+        # Without a conf.py: the defaults, for a site that enables MyST and excludes nothing.
+        config = read_config(args.conf.parent) if args.conf.is_file() else plain_myst_config()
     except UnreadableConfig as exc:
         return _fail([exc.finding])
     settings, config_findings = validate({name: getattr(config, name) for name in DEFAULTS}, args.conf)

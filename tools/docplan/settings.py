@@ -111,6 +111,14 @@ def myst_config(config: Config) -> MdParserConfig:
         return MdParserConfig()  # the MyST extension reports the bad setting itself
 
 
+def plain_myst_config() -> Config:
+    """The settings of a site that enables MyST and nothing else (for tests and tools without a conf.py)."""
+    config = Config({"extensions": ["myst_parser"]})
+    for name, default in DEFAULTS.items():
+        _ensure(config, name, default)
+    return config
+
+
 def list_pages(srcdir: Path, config: Config) -> dict[str, Path]:
     """Every page Sphinx builds from ``srcdir``: docname -> absolute path. The same rules as
     sphinx-build with the HTML builder: exclude_patterns, templates_path, the HTML static and
