@@ -10,18 +10,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
+from docplan.parsing import load_plan
 
 ROOT = Path(__file__).resolve().parent.parent
-PLAN = yaml.safe_load((ROOT / "docs" / "training-plan.yaml").read_text(encoding="utf-8"))
+PLAN, _ = load_plan(ROOT / "docs" / "training-plan.yaml")
+PAGES = {PLAN.docname(entry): entry for entry in PLAN.pages}  # docname -> planned page
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 pytestmark = pytest.mark.slow
-
-
-def planned_pages() -> list[str]:
-    """Every planned page as a docname, e.g. ``training/datasets/validate-format``."""
-    return [f"{PLAN['root']}/{entry['page'].removesuffix('.md')}" for entry in PLAN["pages"]]
 
 
 class Head(HTMLParser):
@@ -69,7 +65,7 @@ def base_url() -> str:
 
 
 def test_the_plan_has_fifty_pages():
-    assert len(planned_pages()) == 50
+    assert len(list(PAGES)) == 50
 
 
 def test_the_sitemap_parses_and_lists_every_page_once(html, base_url):
@@ -79,7 +75,7 @@ def test_the_sitemap_parses_and_lists_every_page_once(html, base_url):
     assert len(locations) == len(set(locations)), "a page is listed twice"
     assert all(loc.startswith(base_url) for loc in locations), locations[:3]
     listed = {loc.removeprefix(base_url).removesuffix(".html") for loc in locations}
-    assert set(planned_pages()) <= listed, sorted(set(planned_pages()) - listed)
+    assert set(list(PAGES)) <= listed, sorted(set(list(PAGES)) - listed)
     assert not listed & {"search", "genindex", "404"}, "the sitemap lists a page that is not content"
     for page in listed:
         assert (html / f"{page}.html").is_file(), f"the sitemap lists {page}, which was not built"
@@ -90,24 +86,24 @@ def test_llms_txt_lists_all_fifty_pages_with_their_titles(html):
     assert text.startswith("# NeMo Gym Training\n"), text[:200]
     links = re.findall(r"^- \[(.+?)\]\((\S+)\)", text, flags=re.MULTILINE)
     titles = {target: title for title, target in links}
-    for entry, docname in zip(PLAN["pages"], planned_pages()):
+    for docname, entry in PAGES.items():
         matches = [t for target, t in titles.items() if f"/_sources/{docname}.md" in target]
-        assert matches == [entry["title"]], f"llms.txt does not list {docname} as {entry['title']!r}"
+        assert matches == [entry.title], f"llms.txt does not list {docname} as {entry.title!r}"
 
 
 def test_llms_full_txt_holds_the_text_of_every_page(html):
     text = (html / "llms-full.txt").read_text(encoding="utf-8")
-    for entry in PLAN["pages"]:
-        assert f"# {entry['title']}" in text, f"llms-full.txt lacks the page {entry['title']!r}"
+    for entry in PAGES.values():
+        assert f"# {entry.title}" in text, f"llms-full.txt lacks the page {entry.title!r}"
 
 
-@pytest.mark.parametrize("docname", planned_pages())
+@pytest.mark.parametrize("docname", list(PAGES))
 def test_each_page_has_link_preview_tags_and_a_canonical_url(html, base_url, docname):
     head = parse(html / f"{docname}.html")
-    entry = next(e for e in PLAN["pages"] if f"{PLAN['root']}/{e['page'].removesuffix('.md')}" == docname)
+    entry = PAGES[docname]
     url = f"{base_url}{docname}.html"
-    assert head.meta.get("og:title") == entry["title"]
-    assert head.meta.get("og:description") == entry["jtbd"] == head.meta.get("description")
+    assert head.meta.get("og:title") == entry.title
+    assert head.meta.get("og:description") == entry.jtbd == head.meta.get("description")
     assert head.meta.get("og:url") == url
     assert head.meta.get("og:type") == "website"
     assert head.canonical == url

@@ -96,7 +96,29 @@ def pagefind_results(page, base_url: str, query: str) -> tuple[str, ...]:
     return distinct([page_of(base_url + url.lstrip("/"), base_url) for url in urls])
 
 
-ENGINES = {"sphinx": sphinx_results, "pagefind": pagefind_results}
+_PAGEFIND_ANY_WORD = """async (words) => {
+    const pagefind = await import('./pagefind/pagefind.js');
+    const scores = new Map();
+    for (const word of words) {
+        const found = await pagefind.search(word);
+        for (const result of found.results) {
+            scores.set(result.id, { result, score: (scores.get(result.id)?.score || 0) + result.score });
+        }
+    }
+    const best = [...scores.values()].sort((a, b) => b.score - a.score).slice(0, 10);
+    return Promise.all(best.map(async ({ result }) => (await result.data()).url));
+}"""
+
+
+def pagefind_any_word_results(page, base_url: str, query: str) -> tuple[str, ...]:
+    """Pagefind asked word by word, scores summed: its ranking without requiring every word."""
+    if not page.url.startswith(base_url):
+        page.goto(base_url + "index.html", wait_until="load")
+    urls = page.evaluate(_PAGEFIND_ANY_WORD, query.split())
+    return distinct([page_of(base_url + url.lstrip("/"), base_url) for url in urls])
+
+
+ENGINES = {"sphinx": sphinx_results, "pagefind": pagefind_results, "pagefind-any-word": pagefind_any_word_results}
 
 
 def run(page, base_url: str, questions: list[Question], engine: str = "sphinx") -> list[Outcome]:
