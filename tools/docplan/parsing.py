@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .model import ContentType, Finding, Phase, Plan, PlannedPage, Template
+from .model import ContentType, Finding, Phase, Plan, PlannedPage, ReaderPath, Template, WordBudgets
 
 TOP_LEVEL_KEYS = {
     "schema_version": True,  # key -> required
@@ -29,8 +29,13 @@ TOP_LEVEL_KEYS = {
     "templates": True,
     "phases": True,
     "pages": True,
+    "paths": False,
+    "word_budgets": False,
 }
 # A new top-level section is one more key above and one more parse step in _build_plan.
+PATH_KEYS = {"id": True, "title": True, "needs": True, "ends_with": True, "steps": True}
+WORD_BUDGET_KEYS = {"total": False, "by_template": False, "enforced": True}
+PATH_STEPS = (4, 6)  # a path visits four to six pages: enough to arrive, few enough to follow
 CONTENT_TYPE_KEYS = {"label": True, "default_template": True, "description": False}
 TEMPLATE_KEYS = {"required_sections": True}
 PHASE_KEYS = {"name": True, "goal": False, "weeks": True}
@@ -212,10 +217,89 @@ def _build_plan(root: Value, path: Path, problems: _Problems) -> Plan | None:
     pages = _parse_pages(top["pages"], content_types, templates, phases, problems)
     if "counts" in top and pages is not None and not problems.findings:
         _check_counts(top["counts"], pages, problems)  # counts over a broken page list are noise
+    paths = _parse_paths(top["paths"], problems) if "paths" in top else []
+    budgets = _parse_word_budgets(top["word_budgets"], templates, problems) if "word_budgets" in top else None
     if problems.findings or pages is None:
         return None
     return Plan(path=path, root=governed.data.strip("/"), content_types=content_types,
-                templates=templates, phases=phases, pages=tuple(pages))
+                templates=templates, phases=phases, pages=tuple(pages), paths=tuple(paths),
+                word_budgets=budgets)
+
+
+def _parse_paths(node: Value, problems: _Problems) -> list[ReaderPath]:
+    """Reader paths; whether their pages are planned is a site check (``path-unplanned``)."""
+    paths: list[ReaderPath] = []
+    if not _expect(node, list, "paths", problems):
+        return paths
+    seen: set[str] = set()
+    for item in node.data:
+        if not _check_keys(item, PATH_KEYS, "a reader path", problems):
+            continue
+        spec = item.data
+        texts = {key: spec[key].data for key in ("id", "title", "needs", "ends_with")
+                 if _expect(spec[key], str, f"reader path {key}", problems)}
+        if len(texts) < 4:
+            continue
+        what = f"reader path '{texts['id']}'"
+        if texts["id"] in seen:
+            problems.add(spec["id"].where, f"{what} is defined twice.", "give each path its own id.")
+            continue
+        seen.add(texts["id"])
+        steps = _path_steps(spec["steps"], what, problems)
+        if steps is None:
+            continue
+        count = sum(len(step) for step in steps)
+        low, high = PATH_STEPS
+        if not low <= count <= high:
+            problems.add(spec["steps"].where, f"{what} visits {count} pages; a path visits {low} to {high}.",
+                         "add or remove steps.")
+            continue
+        paths.append(ReaderPath(texts["id"], texts["title"].strip(), texts["needs"].strip(),
+                                texts["ends_with"].strip(), steps, item.line))
+    return paths
+
+
+def _path_steps(node: Value, what: str, problems: _Problems) -> tuple[tuple[str, ...], ...] | None:
+    """Steps: each a page, or a list of alternative pages."""
+    if not _expect(node, list, f"{what} steps", problems):
+        return None
+    steps = []
+    for step in node.data:
+        pages = step.data if isinstance(step.data, list) else [step]
+        names = [p.data for p in pages]
+        if not names or not all(isinstance(n, str) and n.endswith(".md") for n in names):
+            problems.add(step.where, f"{what} has step {_plain(step)!r}; a step is a page or a list of pages.",
+                         "write a step as 'datasets/prepare-for-training.md' or '[a.md, b.md]'.")
+            return None
+        steps.append(tuple(names))
+    return tuple(steps)
+
+
+def _parse_word_budgets(node: Value, templates: dict[str, Template], problems: _Problems) -> WordBudgets | None:
+    if not _check_keys(node, WORD_BUDGET_KEYS, "word_budgets", problems):
+        return None
+    spec = node.data
+    total = spec.get("total")
+    if total is not None and not _expect(total, int, "word_budgets total", problems):
+        return None
+    enforced = spec["enforced"]
+    if not isinstance(enforced.data, bool):
+        problems.add(enforced.where, f"word_budgets enforced must be true or false (got {enforced.data!r}).",
+                     "write 'enforced: true' or 'enforced: false'.")
+        return None
+    by_template: dict[str, int] = {}
+    limits = spec.get("by_template", Value({}, node.line))
+    if not isinstance(limits.data, dict):
+        problems.add(limits.where, "word_budgets by_template must map template names to word counts.",
+                     "write it as '{how-to: 1800, topic-index: 900}'.")
+        return None
+    for name, limit in limits.data.items():
+        if name not in templates:
+            problems.add(limit.where, f"word_budgets names template '{name}', which is not one of: "
+                         f"{', '.join(templates)}.", "name one of the templates.")
+        elif _expect(limit, int, f"word_budgets by_template {name}", problems):
+            by_template[name] = limit.data
+    return WordBudgets(total.data if total is not None else None, by_template, enforced.data, node.where)
 
 
 def _parse_templates(node: Value, problems: _Problems) -> dict[str, Template]:

@@ -29,6 +29,12 @@ SUBTYPES: dict[str, str] = {
     "toctree-glob": "A toctree uses a glob, which hides drift from the plan.",
     "section-missing": "A page lacks a section its template requires.",
     "placeholder": "A page still holds placeholder text.",
+    "path-unplanned": "A reader path names a page the plan does not list.",
+    "path-orphan": "A how-to is on no reader path, and no page on a path links to it.",
+    "duplicate-table": "A table keyed by the same identifiers as a table on another page.",
+    "duplicate-paragraph": "A paragraph repeats, nearly word for word, a paragraph on another page.",
+    "card-duplicate": "A page links the same page from two cards.",
+    "word-budget": "A page, or the section, has more prose words than the plan's budget allows.",
 }
 
 
