@@ -7,6 +7,7 @@ toctree; the listing tests compare the checked pages with Sphinx's own list.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -166,9 +167,11 @@ def test_the_real_sites_pages_are_the_pages_sphinx_builds():
         "root, out = sys.argv[1], sys.argv[2]\n"
         "app = Sphinx(root + '/docs', root, out, out + '/.doctrees', 'html', status=None, warning=None, "
         "freshenv=True)\n"
-        "app.env.find_files(app.config, app.builder)\nprint('\\n'.join(sorted(app.env.found_docs)))\n")
-    found = subprocess.run([sys.executable, "-c", script, str(ROOT), str(ROOT / "_build" / "listing")],
-                           capture_output=True, text=True, check=True).stdout.split()
+        "app.env.find_files(app.config, app.builder)\n"
+        "import json\nprint('FOUND ' + json.dumps(sorted(app.env.found_docs)))\n")
+    output = subprocess.run([sys.executable, "-c", script, str(ROOT), str(ROOT / "_build" / "listing")],
+                            capture_output=True, text=True, check=True).stdout
+    found = json.loads(next(line for line in output.splitlines() if line.startswith("FOUND "))[len("FOUND "):])
     listed = sorted(list_pages(ROOT / "docs", read_config(ROOT)))
     assert listed == found
     assert "training/index" in listed and len(listed) >= 50
