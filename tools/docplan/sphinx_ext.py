@@ -44,7 +44,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", add_badge_and_job)
     app.connect("doctree-read", add_next_steps)
     app.connect("env-updated", check_whole_site)
-    app.connect("html-page-context", add_meta_description)
+    # Before sphinxext-opengraph (priority 500), which reads the description offered here.
+    app.connect("html-page-context", add_meta_description, priority=400)
     app.connect("build-finished", write_matrix_report)
     app.connect("build-finished", write_stylesheet)
     return {
@@ -238,6 +239,9 @@ def add_meta_description(app: Sphinx, pagename: str, templatename: str,
     if entry is not None:
         tag = f'<meta name="description" content="{html.escape(entry.jtbd, quote=True)}" />'
         context["metatags"] = f"{context.get('metatags', '')}\n    {tag}"
+        # The same description for link previews: sphinxext-opengraph uses a page's
+        # "og:*" metadata as given. A copy, so the environment's metadata is untouched.
+        context["meta"] = {**(context.get("meta") or {}), "og:description": entry.jtbd}
 
 
 def write_matrix_report(app: Sphinx, exception: Exception | None) -> None:
