@@ -21,6 +21,7 @@ SUBTYPES: dict[str, str] = {
     "content-type-missing": "A page's front matter has no content_type.",
     "content-type-unknown": "A page's content_type is not one of the plan's content types.",
     "content-type-mismatch": "A page's content_type differs from the plan's.",
+    "keywords": "A page's front-matter keywords are not a list of words or phrases.",
     "toctree-absent": "A page with planned children that exist has no toctree.",
     "toctree-missing": "A toctree leaves out a planned child page that exists.",
     "toctree-unexpected": "A toctree lists a page the plan does not place under this page.",

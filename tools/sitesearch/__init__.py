@@ -1,8 +1,9 @@
 """Site search: what the search index holds, beyond Sphinx's English defaults.
 
 The ranking itself runs in the browser (``scorer.js``, set as ``html_search_scorer``).
-This extension only widens the index so that HTTP status codes users paste from
-their logs (429, 503) are words the search can find; Sphinx drops every number.
+This extension widens the index so that HTTP status codes users paste from their
+logs (429, 503) are words the search can find (Sphinx drops every number), and
+turns a page's front-matter ``keywords`` into index entries (``keywords.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.search.en import SearchEnglish
+
+from .keywords import KeywordIndexEntries
 
 HTTP_STATUS = re.compile(r"[1-5]\d\d")
 
@@ -25,4 +28,5 @@ class SearchEnglishWithStatusCodes(SearchEnglish):
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_search_language(SearchEnglishWithStatusCodes)
+    app.add_transform(KeywordIndexEntries)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,8 +12,9 @@
  *    uses never empties the results;
  *  - matches parts of longer words and a short list of synonyms (users' words
  *    for the site's words), at a discount;
- *  - ranks a page first when all the words of one of its index entries (the
- *    {index} directive: error messages, old command names) are in the query;
+ *  - ranks a page first when the words of one of its index entries (the
+ *    {index} directive and front-matter keywords: error messages, old command
+ *    names) are in the query, all of them or most of a long entry;
  *  - keeps HTTP status codes (429, 503) as search words.
  * Sphinx loads this after searchtools.js, so Search and Scorer already exist.
  */
@@ -24,6 +25,7 @@
   const HEADING_PHRASE = 1;          // extra weight of words that share one heading
   const PARTIAL = 0.35;              // the word is part of a longer indexed word
   const SYNONYM = 0.7;               // found only through a synonym
+  const ENTRY_SHARE = 0.6;           // least share of an index entry's words a query must hold
   const LENGTH_NORMALISATION = 0.5;  // how much long pages are discounted (0 to 1)
   // Words users type, and the words the pages use for the same thing.
   const SYNONYMS = {
@@ -145,16 +147,19 @@
       add(file, HEADING_PHRASE * WEIGHT.heading * bonus);
     }
 
-    // Index entries: every word of the entry is in the query (an error message
-    // pasted whole, an old command name).
+    // Index entries: the query holds every word of the entry (an error message
+    // pasted whole, an old command name), or most words of a longer one (a
+    // fragment of the message), which counts in proportion.
     const queryWords = new Set(rawWords.map(stem));
     for (const { words, files } of entries) {
-      if (!words.size || ![...words].every((word) => queryWords.has(word))) continue;
-      const weight = [...words].reduce((sum, word) => {
+      const shared = [...words].filter((word) => queryWords.has(word));
+      const share = words.size ? shared.length / words.size : 0;
+      if (share < 1 && (shared.length < 2 || share < ENTRY_SHARE)) continue;
+      const weight = shared.reduce((sum, word) => {
         const { exact } = filesWith(index, word);
         return sum + Math.log(1 + (pageCount - exact.size + 0.5) / (exact.size + 0.5));
       }, 0);
-      files.forEach((file) => add(file, WEIGHT.indexEntry * weight));
+      files.forEach((file) => add(file, WEIGHT.indexEntry * weight * share));
     }
 
     const excluded = [...excludedTerms].flatMap((word) => [...filesWith(index, word).exact]);
