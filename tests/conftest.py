@@ -12,6 +12,15 @@ from pathlib import Path
 import pytest
 from gym_release import ReleaseUnavailable, pinned_version, release_dir
 
+# The real NeMo Gym runtime and the stand-in policy, for every test module (see the module).
+from tests.gym_runtime.fixtures import (  # noqa: F401
+    gym_runtime,
+    gym_sandbox,
+    gym_servers,
+    single_tool_call_servers,
+    standin_policy,
+)
+
 # Sphinx colours its output when CI=true; the tests read that output, so keep it plain.
 os.environ["NO_COLOR"] = "1"
 
