@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from gym_release import ReleaseUnavailable, pinned_version, release_dir
+from accuracy.gym_release import ReleaseUnavailable, pinned_version, release_dir
 
 # The real NeMo Gym runtime and the stand-in policy, for every test module (see the module).
 from tests.gym_runtime.fixtures import (  # noqa: F401

@@ -39,7 +39,8 @@ def docplan_lines(output: str) -> list[str]:
 
 def copy_site(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(ROOT / "conf.py", target / "conf.py")
+    for name in ("conf.py", "pyproject.toml"):  # conf.py reads the release from pyproject.toml
+        shutil.copy2(ROOT / name, target / name)
     for name in ("docs", "tools", "examples"):
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
