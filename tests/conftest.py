@@ -13,7 +13,7 @@ import pytest
 from accuracy.gym_release import ReleaseUnavailable, pinned_version, release_dir
 
 # The real NeMo Gym runtime and the stand-in policy, for every test module (see the module).
-from tests.gym_runtime.fixtures import (  # noqa: F401
+from gym_runtime.fixtures import (  # noqa: F401
     gym_runtime,
     gym_sandbox,
     gym_servers,

@@ -22,8 +22,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.gym_runtime import policy
-from tests.gym_runtime.runtime import GymRuntime, GymServers, RuntimeUnavailable, Sandbox, find_runtime, free_port
+from . import policy
+from .runtime import GymRuntime, GymServers, RuntimeUnavailable, Sandbox, find_runtime, free_port
 
 # The first start builds the server virtualenvs from PyPI; later starts reuse them.
 FIRST_START_TIMEOUT = float(os.environ.get("GYM_RUNTIME_START_TIMEOUT", "900"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gym_runtime import policy
+from . import policy
 
 pytestmark = pytest.mark.slow
 
