@@ -55,6 +55,7 @@ livehtml: venv
 
 check: venv
 	$(DOCPLAN) check
+	$(DOCPLAN) words
 	$(ACCURACY) check --cached-only
 
 linkcheck: venv

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Finding, Plan, PlannedPage, display_path
-from .pages import PageSource, read_page
+from .pages import FrontMatter, PageSource, read_page
+from .routes import ProseCache, check_prose, read_site_prose
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Site:
         return cls(docs_dir, pages, unreadable)
 
 
-def check_site(plan: Plan, site: Site, enforce_phase: int) -> list[Finding]:
+def check_site(plan: Plan, site: Site, enforce_phase: int, prose_cache: ProseCache | None = None) -> list[Finding]:
     """Every way the pages in ``site`` drift from ``plan``, sorted by location."""
     findings: list[Finding] = []
     findings += check_missing_pages(plan, site, enforce_phase)
@@ -69,6 +70,8 @@ def check_site(plan: Plan, site: Site, enforce_phase: int) -> list[Finding]:
         findings += check_sections(plan, entry, source)
         findings += check_placeholders(source)
     findings += check_toctrees(plan, site)
+    files = {relative: _page_file(site, plan, relative) for relative in site.pages if plan.page(relative)}
+    findings += check_prose(plan, read_site_prose(files, prose_cache), lambda page: _page_file(site, plan, page))
     return sorted(set(findings), key=lambda f: (f.path, f.line, f.subtype, f.message))
 
 
@@ -129,7 +132,19 @@ def check_front_matter(plan: Plan, entry: PlannedPage, source: PageSource) -> li
         return [Finding(path, line, "content-type-mismatch",
                         f"content_type is '{actual}', but the plan says '{expected}' ({plan_at}).",
                         f"{set_it}, or change the page's content_type in the plan.")]
-    return []
+    return check_keywords(path, fm)
+
+
+def check_keywords(path: str, fm: FrontMatter) -> list[Finding]:
+    """``keywords``, when present, is a list of non-empty strings (they become index entries)."""
+    if "keywords" not in fm.values:
+        return []
+    value = fm.values["keywords"]
+    if isinstance(value, list) and value and all(isinstance(item, str) and item.strip() for item in value):
+        return []
+    return [Finding(path, fm.lines.get("keywords", 1), "keywords",
+                    f"keywords is {value!r}; it must be a list of the words or phrases readers search with.",
+                    "write each keyword as a '- item' line under 'keywords:', for example '- \"address already in use\"'.")]
 
 
 def check_sections(plan: Plan, entry: PlannedPage, source: PageSource) -> list[Finding]:

@@ -13,7 +13,7 @@ SUBTYPES: dict[str, str] = {
     "plan-schema": (
         "The plan file does not follow the schema: an unknown or missing key, a value of "
         "the wrong type, a duplicate page, an unknown content type, template or phase, a "
-        "parent that is not planned, or counts that disagree with the page list."
+        "directory without an index page, or counts that disagree with the page list."
     ),
     "page-missing": "A planned page of an enforced phase does not exist.",
     "page-unplanned": "A page under the governed directory is not in the plan.",
@@ -21,6 +21,7 @@ SUBTYPES: dict[str, str] = {
     "content-type-missing": "A page's front matter has no content_type.",
     "content-type-unknown": "A page's content_type is not one of the plan's content types.",
     "content-type-mismatch": "A page's content_type differs from the plan's.",
+    "keywords": "A page's front-matter keywords are not a list of words or phrases.",
     "toctree-absent": "A page with planned children that exist has no toctree.",
     "toctree-missing": "A toctree leaves out a planned child page that exists.",
     "toctree-unexpected": "A toctree lists a page the plan does not place under this page.",
@@ -29,6 +30,12 @@ SUBTYPES: dict[str, str] = {
     "toctree-glob": "A toctree uses a glob, which hides drift from the plan.",
     "section-missing": "A page lacks a section its template requires.",
     "placeholder": "A page still holds placeholder text.",
+    "path-unplanned": "A reader path names a page the plan does not list.",
+    "path-orphan": "A how-to is on no reader path, and no page on a path links to it.",
+    "duplicate-table": "A table keyed by the same identifiers as a table on another page.",
+    "duplicate-paragraph": "A paragraph repeats, nearly word for word, a paragraph on another page.",
+    "card-duplicate": "A page links the same page from two cards.",
+    "word-budget": "A page, or the section, has more prose words than the plan's budget allows.",
 }
 
 
