@@ -36,7 +36,7 @@ extensions = [
 ]
 
 exclude_patterns = ["_build", "**/.ipynb_checkpoints"]
-suppress_warnings: list[str] = ["docplan.duplicate-table", "docplan.duplicate-paragraph"]
+suppress_warnings: list[str] = []
 
 # -- The plan checker ---------------------------------------------------------
 docplan_plan = "training-plan.yaml"  # relative to the source directory

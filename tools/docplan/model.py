@@ -85,11 +85,12 @@ class ReaderPath:
 
 @dataclass(frozen=True)
 class WordBudgets:
-    """Most prose words allowed: in total, and per page by template. Enforced only when ``enforced``."""
+    """Most prose words allowed: in total, and per page by template. Each is a finding only
+    when named in ``enforced`` ("total", "by_template")."""
 
     total: int | None
     by_template: dict[str, int]
-    enforced: bool
+    enforced: frozenset[str]
     line: int
 
 

@@ -283,9 +283,15 @@ def _parse_word_budgets(node: Value, templates: dict[str, Template], problems: _
     if total is not None and not _expect(total, int, "word_budgets total", problems):
         return None
     enforced = spec["enforced"]
-    if not isinstance(enforced.data, bool):
-        problems.add(enforced.where, f"word_budgets enforced must be true or false (got {enforced.data!r}).",
-                     "write 'enforced: true' or 'enforced: false'.")
+    kinds = {"total", "by_template"}
+    names = [v.data for v in enforced.data] if isinstance(enforced.data, list) else None
+    if isinstance(enforced.data, bool):
+        chosen = frozenset(kinds if enforced.data else ())
+    elif names is not None and all(n in kinds for n in names):
+        chosen = frozenset(names)
+    else:
+        problems.add(enforced.where, f"word_budgets enforced must be true, false or a list of total and "
+                     f"by_template (got {_plain(enforced)!r}).", "write 'enforced: [by_template]', for example.")
         return None
     by_template: dict[str, int] = {}
     limits = spec.get("by_template", Value({}, node.line))
@@ -299,7 +305,7 @@ def _parse_word_budgets(node: Value, templates: dict[str, Template], problems: _
                          f"{', '.join(templates)}.", "name one of the templates.")
         elif _expect(limit, int, f"word_budgets by_template {name}", problems):
             by_template[name] = limit.data
-    return WordBudgets(total.data if total is not None else None, by_template, enforced.data, node.where)
+    return WordBudgets(total.data if total is not None else None, by_template, chosen, node.where)
 
 
 def _parse_templates(node: Value, problems: _Problems) -> dict[str, Template]:
