@@ -138,7 +138,8 @@ def word_summary(plan: Plan, site: Site) -> str:
         return f"prose: {total} words in {len(counts)} pages (no word budgets in the plan)."
     over = [(page, n, limit) for page, n in counts.items()
             if (limit := budgets.by_template.get(plan.page(page).template)) is not None and n > limit]
-    status = "enforced" if budgets.enforced else "not enforced yet"
+    status = {0: "not enforced yet", 2: "enforced"}.get(len(budgets.enforced),
+                                                        f"enforced for {', '.join(sorted(budgets.enforced))} only")
     line = f"prose: {total} words in {len(counts)} pages"
     if budgets.total is not None:
         line += f" (budget {budgets.total})"

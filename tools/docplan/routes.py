@@ -138,7 +138,7 @@ def check_word_budgets(plan: Plan, prose: dict[str, Prose], file_of: Callable[[s
         return []
     findings = []
     counts = word_counts(plan, prose)
-    for entry in plan.pages:
+    for entry in plan.pages if "by_template" in budgets.enforced else ():
         limit = budgets.by_template.get(entry.template)
         if limit is not None and counts.get(entry.page, 0) > limit:
             findings.append(Finding(
@@ -146,7 +146,7 @@ def check_word_budgets(plan: Plan, prose: dict[str, Prose], file_of: Callable[[s
                 f"this {entry.template} page has {counts[entry.page]} prose words; the budget is {limit}.",
                 f"cut {counts[entry.page] - limit} words, or move a fact to the page that is its home and link to it."))
     total = sum(counts.values())
-    if budgets.total is not None and total > budgets.total:
+    if "total" in budgets.enforced and budgets.total is not None and total > budgets.total:
         findings.append(Finding(
             str(plan.path), budgets.line, "word-budget",
             f"the section has {total} prose words; the budget is {budgets.total}.",
