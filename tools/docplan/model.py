@@ -133,17 +133,25 @@ class Plan:
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One located problem: where, what kind, what is wrong and how to fix it."""
+    """One located problem: where, what kind, what is wrong and how to fix it.
+
+    The one finding type of both checkers: ``tool`` is ``docplan`` (plan drift, printed as
+    the Sphinx warning the build shows) or ``accuracy`` (a claim the release contradicts).
+    """
 
     path: str
     line: int
     subtype: str
     message: str
     fix: str = field(default="", compare=False)
+    tool: str = field(default="docplan", compare=False)
 
     def __post_init__(self) -> None:
-        if self.subtype not in SUBTYPES:
+        if self.tool == "docplan" and self.subtype not in SUBTYPES:
             raise ValueError(f"unknown docplan subtype {self.subtype!r}")
+        # A last guard: whatever value a message quotes, it stays one readable line.
+        object.__setattr__(self, "message", _bounded(self.message, MESSAGE_LIMIT))
+        object.__setattr__(self, "fix", _bounded(self.fix, FIX_LIMIT))
 
     @property
     def location(self) -> str:
@@ -156,7 +164,17 @@ class Finding:
 
     def format(self) -> str:
         """The line Sphinx prints for this finding, so CLI and build read the same."""
-        return f"{self.location}: WARNING: {self.text} [{qualified(self.subtype)}]"
+        if self.tool == "docplan":
+            return f"{self.location}: WARNING: {self.text} [{qualified(self.subtype)}]"
+        return f"{self.location}: ERROR: {self.text} [{self.tool}.{self.subtype}]"
+
+
+MESSAGE_LIMIT, FIX_LIMIT = 300, 200  # characters
+
+
+def _bounded(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 4] + " ..."
 
 
 def display_path(path: str | os.PathLike[str]) -> str:
