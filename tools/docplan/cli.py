@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .checks import Site, check_site
 from .config import DEFAULTS
+from .gcpause import cyclic_gc_paused
 from .model import Finding, display_path
 from .parsing import load_plan
 from .report import build_report, format_matrix, format_status, format_words, word_summary
@@ -54,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "new":
         return _new(plan, args.docs, args.page)
-    site = Site.scan(plan, args.docs, list_pages(args.docs, config), myst_config(config))
-    findings = sorted(config_findings + check_site(plan, site, phase))
+    with cyclic_gc_paused():
+        site = Site.scan(plan, args.docs, list_pages(args.docs, config), myst_config(config))
+        findings = sorted(config_findings + check_site(plan, site, phase))
     if args.command == "words":
         print(format_words(plan, site))
         return 0

@@ -30,6 +30,7 @@ from sphinx.util.docutils import SphinxDirective
 from . import __version__
 from .checks import Site, check_site, unreadable_finding
 from .config import DEFAULTS
+from .gcpause import cyclic_gc_paused
 from .model import Finding, Plan, ReaderPath
 from .pages import UnreadablePage, read_text
 from .parsing import load_plan
@@ -245,7 +246,8 @@ def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
         cache = getattr(env, "docplan_prose_cache", None)
         if cache is None:
             cache = env.docplan_prose_cache = {}
-        findings += check_site(plan, _scan(app), env.docplan_enforce_phase, prose_cache=cache)
+        with cyclic_gc_paused():
+            findings += check_site(plan, _scan(app), env.docplan_enforce_phase, prose_cache=cache)
     already = getattr(env, "docplan_unreadable", set())  # reported when the read left them out
     findings = [f for f in findings if not (f.subtype == "page-unreadable" and str(Path(f.path).absolute()) in already)]
     for finding in findings:
