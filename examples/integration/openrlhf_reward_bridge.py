@@ -25,11 +25,8 @@ import argparse
 import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from gym_verify_client import (  # noqa: E402
+from gym_verify_client import (
     DEFAULT_TIMEOUT_S,
     GymRequestError,
     GymVerifier,

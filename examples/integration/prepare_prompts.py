@@ -30,9 +30,7 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from gym_verify_client import task_messages  # noqa: E402
+from gym_verify_client import task_messages
 
 FORMATS = ("trl", "openrlhf", "verl")
 

@@ -54,8 +54,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
-from rollout_io import (  # noqa: E402
+from rollout_io import (
     InputError,
     failures_path_for,
     finite_number,

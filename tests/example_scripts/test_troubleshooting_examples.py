@@ -73,7 +73,7 @@ def test_no_page_still_names_the_old_script():
     assert "reward_report.py" not in (PAGES / "verification-errors.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.glob("*.py")))
+@pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.glob("*.py") if not p.is_symlink()))
 def test_scripts_print_help(script):
     proc = run(script, "--help")
     assert proc.returncode == 0
