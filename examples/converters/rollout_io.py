@@ -18,6 +18,7 @@ Exit codes, the same for every script:
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -154,6 +155,34 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     """Read every object of a JSONL file (see iter_jsonl_lines)."""
     return [value for _, _, value in iter_jsonl_lines(path)]
+
+
+def read_numbered(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
+    """Every (line number, object) of a JSONL file; InputError when it holds none.
+
+    An empty input is refused so that a pipeline whose upstream command failed
+    (and wrote nothing) fails here too, rather than writing an empty file.
+    """
+    rows = list(iter_jsonl(path))
+    if not rows:
+        raise InputError(f"{_source_name(path)}: no rows in the input")
+    return rows
+
+
+def read_rollouts(path: str | Path) -> list[dict[str, Any]]:
+    """Every object of a JSONL file; InputError when it holds none (see read_numbered)."""
+    return [row for _, row in read_numbered(path)]
+
+
+def finite_float(text: str) -> float:
+    """An argparse type: a finite number (``nan`` and ``inf`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
 
 
 def read_json(path: str | Path) -> Any:
@@ -398,11 +427,13 @@ def hashable(value: Any) -> Any:
 # --------------------------------------------------------------------------- reporting
 
 
-def print_summary(tool: str, read: int, written: int, skipped: Counter, unit: str) -> None:
+def print_summary(
+    tool: str, read: int, written: int, skipped: Counter, unit: str, read_unit: str = "rollouts"
+) -> None:
     """Print one summary line, then one line per skip reason, to standard error."""
     total_skipped = sum(skipped.values())
     print(
-        f"{tool}: read {read} rollouts, wrote {written} {unit}, skipped {total_skipped}",
+        f"{tool}: read {read} {read_unit}, wrote {written} {unit}, skipped {total_skipped}",
         file=sys.stderr,
     )
     for reason, count in sorted(skipped.items(), key=lambda item: (-item[1], item[0])):
