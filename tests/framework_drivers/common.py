@@ -18,7 +18,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-# No hub access and no telemetry: everything the drivers use is built here.
+# No hub access and no telemetry: everything the drivers use is built here. The tests
+# pass the same settings in the environment, since the frameworks read them on import.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -1,6 +1,6 @@
 """Load converted files with OpenRLHF 0.11.2's own dataset classes, as its CLIs do.
 
-Kinds: ``sft`` (rollouts_to_sft.py output, ``SFTDataset`` with
+Kinds: ``sft*`` (rollouts_to_sft.py output, ``SFTDataset`` with
 ``--data.multiturn``), ``dpo_openrlhf`` (rollouts_to_dpo.py --format openrlhf
 output, ``RewardDataset`` with ``is_dpo``) and ``prompts``
 (prepare_prompts.py --format openrlhf output, ``PromptDataset``). Each file is
@@ -13,8 +13,7 @@ from __future__ import annotations
 import sys
 from types import SimpleNamespace
 
-from common import Report, read_manifest  # noqa: I001 - sets the offline environment first
-
+from common import Report, read_manifest
 from openrlhf.datasets import PromptDataset, RewardDataset, SFTDataset
 from openrlhf.datasets.utils import blending_datasets
 from tiny_model import tiny_tokenizer
@@ -94,8 +93,10 @@ def main() -> int:
             assert isinstance(label, str) and label, "the label must be the task JSON"
         return collate_all(dataset)
 
-    for kind, loader in (("sft", load_sft), ("dpo_openrlhf", load_dpo), ("prompts", load_prompts)):
-        for path in manifest.get(kind, []):
+    loaders = {"dpo_openrlhf": load_dpo, "prompts": load_prompts}
+    for kind, paths in manifest.items():
+        loader = load_sft if kind.startswith("sft") else loaders.get(kind)
+        for path in paths if loader else []:
             report.run(kind, path, loader)
     return report.finish()
 

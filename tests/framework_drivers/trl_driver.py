@@ -1,24 +1,25 @@
 """Load converted files with TRL 1.16 as the pages say, and train one real step on each kind.
 
-Kinds: ``sft`` (rollouts_to_sft.py output), ``dpo`` (rollouts_to_dpo.py
-output), ``grpo`` (prepare_prompts.py --format trl output). Each file is
+Kinds: ``sft*`` (rollouts_to_sft.py output), ``dpo*`` except ``dpo_openrlhf``
+(rollouts_to_dpo.py output in TRL's format), ``grpo`` (prepare_prompts.py
+--format trl output). Each file is
 loaded with ``datasets.load_dataset("json", ...)`` and prepared by the
 trainer's own code (chat template, tokenization, its data collator over every
-record). One ``SFTTrainer`` and one ``DPOTrainer`` step then run on all files'
-records together; with ``verify_url`` set, one ``GRPOTrainer`` step runs whose
+record). One ``SFTTrainer`` step then runs on all SFT files' records together and
+one ``DPOTrainer`` step on the first file of each DPO kind; with ``verify_url`` set, one ``GRPOTrainer`` step runs whose
 reward function is trl_gym_reward.make_gym_reward_func against that server.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-from common import Report, read_manifest  # noqa: I001 - sets the offline environment first
-
 import datasets
+from common import Report, read_manifest
 from tiny_model import tiny_model, tiny_tokenizer
 from trl import DPOConfig, DPOTrainer, GRPOConfig, GRPOTrainer, SFTConfig, SFTTrainer
 
@@ -92,12 +93,15 @@ def main() -> int:
             prepared["dpo_step"].append(path)
         return count
 
-    for path in manifest.get("sft", []):
-        report.run("sft", path, load_sft)
-    for path in manifest.get("dpo", []):
-        report.run("dpo", path, load_dpo)
-
-    report.note("dpo", "train_step_on", prepared["dpo_step"])
+    for kind, paths in manifest.items():
+        if kind.startswith("sft"):
+            for path in paths:
+                report.run(kind, path, load_sft)
+        elif kind.startswith("dpo") and kind != "dpo_openrlhf":
+            prepared["dpo_step"] = []  # one training step for each kind of DPO file
+            for path in paths:
+                report.run(kind, path, load_dpo)
+            report.note(kind, "train_step_on", prepared["dpo_step"])
 
     def sft_step(_: str) -> int:
         """One real optimisation step on the records of every SFT file together."""
@@ -118,8 +122,17 @@ def main() -> int:
         report.run("sft_train_step", f"{len(prepared['sft'])} files", sft_step)
 
     verify_url = os.environ.get("GYM_VERIFY_URL")
+
+    def load_grpo(path: str) -> int:
+        data = load(path)
+        assert {"prompt", "gym_task"} <= set(data.column_names), data.column_names
+        for row in data:  # what GRPOTrainer renders, and what the reward function sends back
+            tokenizer.apply_chat_template(row["prompt"], tokenize=False, add_generation_prompt=True)
+            assert json.loads(row["gym_task"])["responses_create_params"]
+        return len(data)
+
     for path in manifest.get("grpo", []):
-        report.run("grpo", path, lambda path: len(load(path)))
+        report.run("grpo", path, load_grpo)
     if verify_url and manifest.get("grpo_step"):
         sys.path.insert(0, os.environ["EXAMPLES_INTEGRATION"])
         from trl_gym_reward import make_gym_reward_func

@@ -13,9 +13,8 @@ from __future__ import annotations
 import sys
 import tempfile
 
-from common import Report, read_manifest  # noqa: I001 - sets the offline environment first
-
 import datasets
+from common import Report, read_manifest
 from omegaconf import OmegaConf
 from tiny_model import tiny_tokenizer
 from verl.utils.dataset.rl_dataset import RLHFDataset, collate_fn
