@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from docplan.prose import prose_words
+
 from .minisite import PAGES, write_minisite
 
-TOOLS = Path(__file__).resolve().parents[2] / "tools"
+DOCPLAN = str(Path(sys.executable).with_name("docplan"))  # the installed console script
 
 
 def run(site: Path, *args: str) -> subprocess.CompletedProcess:
     conf = site / "conf.py"
     if not conf.exists():
         conf.write_text('docplan_plan = "plan.yaml"\ndocplan_enforce_phase = 2\n')
-    return subprocess.run([sys.executable, "-m", "docplan", *args], cwd=site, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(TOOLS)})
+    return subprocess.run([DOCPLAN, *args], cwd=site, capture_output=True, text=True)
 
 
 def test_check_passes_on_a_complete_site(tmp_path):
     write_minisite(tmp_path)
     result = run(tmp_path, "check")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "docplan: 4/4 planned pages written, phases up to 2 enforced: no drift.\n"
+    assert result.stdout.splitlines() == [
+        "docplan: 4/4 planned pages written, phases up to 2 enforced: no drift.",
+        f"prose: {sum(prose_words(text) for text in PAGES.values())} words in 4 pages (no word budgets in the plan).",
+    ]
 
 
 def test_check_fails_with_the_builds_message(tmp_path):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .model import Finding, Plan, PlannedPage, display_path
 from .pages import PageSource, read_page
+from .routes import ProseCache, check_prose, read_site_prose
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Site:
         return cls(docs_dir, pages, unreadable)
 
 
-def check_site(plan: Plan, site: Site, enforce_phase: int) -> list[Finding]:
+def check_site(plan: Plan, site: Site, enforce_phase: int, prose_cache: ProseCache | None = None) -> list[Finding]:
     """Every way the pages in ``site`` drift from ``plan``, sorted by location."""
     findings: list[Finding] = []
     findings += check_missing_pages(plan, site, enforce_phase)
@@ -69,6 +70,8 @@ def check_site(plan: Plan, site: Site, enforce_phase: int) -> list[Finding]:
         findings += check_sections(plan, entry, source)
         findings += check_placeholders(source)
     findings += check_toctrees(plan, site)
+    files = {relative: _page_file(site, plan, relative) for relative in site.pages if plan.page(relative)}
+    findings += check_prose(plan, read_site_prose(files, prose_cache), lambda page: _page_file(site, plan, page))
     return sorted(set(findings), key=lambda f: (f.path, f.line, f.subtype, f.message))
 
 

@@ -60,6 +60,40 @@ class PlannedPage:
 
 
 @dataclass(frozen=True)
+class ReaderPath:
+    """A route through the section for one kind of reader: steps of existing pages.
+
+    Each step is one page, or several alternatives (e.g. one page per trainer); the
+    last step's pages end the path. ``needs`` (Markdown) says what the reader needs
+    before starting; ``ends_with`` names the file the trainer reads at the end.
+    """
+
+    id: str
+    title: str
+    needs: str
+    ends_with: str
+    steps: tuple[tuple[str, ...], ...]
+    line: int
+
+    def pages(self) -> list[str]:
+        return [page for step in self.steps for page in step]
+
+    def position(self, page: str) -> int | None:
+        """The index of the step that holds ``page``, or None when it is not on this path."""
+        return next((i for i, step in enumerate(self.steps) if page in step), None)
+
+
+@dataclass(frozen=True)
+class WordBudgets:
+    """Most prose words allowed: in total, and per page by template. Enforced only when ``enforced``."""
+
+    total: int | None
+    by_template: dict[str, int]
+    enforced: bool
+    line: int
+
+
+@dataclass(frozen=True)
 class Plan:
     path: Path
     root: str  # the governed directory, relative to the docs source directory
@@ -67,6 +101,8 @@ class Plan:
     templates: dict[str, Template]
     phases: dict[int, Phase]
     pages: tuple[PlannedPage, ...]
+    paths: tuple[ReaderPath, ...] = ()
+    word_budgets: WordBudgets | None = None
 
     def page(self, page: str) -> PlannedPage | None:
         return self._by_page().get(page)
@@ -86,6 +122,9 @@ class Plan:
         if not docname.startswith(prefix):
             return None
         return self.page(docname[len(prefix):] + ".md")
+
+    def paths_through(self, page: str) -> list[ReaderPath]:
+        return [p for p in self.paths if p.position(page) is not None]
 
     def _by_page(self) -> dict[str, PlannedPage]:
         return {p.page: p for p in self.pages}

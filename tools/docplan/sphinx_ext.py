@@ -14,33 +14,42 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
 from .checks import Site, check_site
-from .model import Finding, Plan
+from .config import DEFAULTS
+from .model import Finding, Plan, ReaderPath
 from .parsing import load_plan
 from .report import build_report, write_report
+from .routes import next_steps
+from .styles import badge_class, badge_css
 from .subtypes import WARNING_TYPE
 
 logger = logging.getLogger(__name__)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    # Rebuild "": neither value changes how a page is read, so editing them must not re-read the site.
-    app.add_config_value("docplan_plan", "plan.yaml", "", types=frozenset({str}))
-    app.add_config_value("docplan_enforce_phase", 1, "", types=frozenset({int}))
+    # Rebuild "": no setting changes how a page is read, so editing one must not re-read the site.
+    for name, default in DEFAULTS.items():
+        app.add_config_value(name, default, "", types=frozenset({type(default)}))
     app.connect("builder-inited", load_plan_into_env)
+    app.connect("builder-inited", add_stylesheet)
     app.connect("env-get-outdated", pages_with_changed_entries)
+    app.add_directive("reader-paths", ReaderPaths)
     app.connect("doctree-read", add_badge_and_job)
+    app.connect("doctree-read", add_next_steps)
     app.connect("env-updated", check_whole_site)
     app.connect("html-page-context", add_meta_description)
     app.connect("build-finished", write_matrix_report)
+    app.connect("build-finished", write_stylesheet)
     return {
         "version": __version__,
-        "env_version": 2,
+        "env_version": 3,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
@@ -52,6 +61,27 @@ def load_plan_into_env(app: Sphinx) -> None:
     env.docplan_previous_plan = getattr(env, "docplan_plan", None)
     env.docplan_plan = plan
     env.docplan_plan_findings = findings
+
+
+STYLESHEET = "docplan.css"
+
+
+def add_stylesheet(app: Sphinx) -> None:
+    if app.builder.format == "html":
+        app.add_css_file(STYLESHEET)
+
+
+def write_stylesheet(app: Sphinx, exception: Exception | None) -> None:
+    """The badge styles for the plan's content types, written after Sphinx copied the static files."""
+    plan: Plan | None = app.env.docplan_plan
+    if exception is not None or plan is None or app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    css = badge_css(plan.content_types)
+    target = static / STYLESHEET
+    if not target.is_file() or target.read_text(encoding="utf-8") != css:
+        target.write_text(css, encoding="utf-8")
 
 
 def pages_with_changed_entries(app: Sphinx, env: BuildEnvironment, added: set[str],
@@ -74,7 +104,10 @@ def pages_with_changed_entries(app: Sphinx, env: BuildEnvironment, added: set[st
 
 def _shown(plan: Plan, entry) -> tuple[str, ...]:
     labels = tuple(sorted((name, t.label) for name, t in plan.content_types.items()))
-    return (entry.jtbd, entry.title, entry.content_type, str(labels))
+    # A page on a path shows its next steps; the hub shows every path.
+    paths = plan.paths if entry.parent is None else tuple(s.path for s in next_steps(plan, entry.page))
+    titles = {p: plan.page(p).title if plan.page(p) else p for path in paths for p in path.pages()}
+    return (entry.jtbd, entry.title, entry.content_type, str(labels), repr(paths), repr(sorted(titles.items())))
 
 
 def add_badge_and_job(app: Sphinx, doctree: nodes.document) -> None:
@@ -92,20 +125,101 @@ def add_badge_and_job(app: Sphinx, doctree: nodes.document) -> None:
     meta = nodes.paragraph(classes=["docplan-meta"])
     if content_type:
         meta += nodes.inline(content_type.label, content_type.label,
-                             classes=["docplan-badge", f"docplan-badge-{content_type.name}"])
+                             classes=["docplan-badge", badge_class(content_type.name)])
         meta += nodes.Text(" ")  # so copied text and search snippets read "How-to Speed up ..."
     meta += nodes.inline(entry.jtbd, entry.jtbd, classes=["docplan-job"])
     section.insert(1, meta)
+
+
+def _page_link(plan: Plan, page: str, refdoc: str) -> nodes.Node:
+    """A checked link to a planned page, with the page's planned title."""
+    entry = plan.page(page)
+    title = entry.title if entry else page
+    docname = plan.docname(entry) if entry else page.removesuffix(".md")
+    return addnodes.pending_xref("", nodes.inline(title, title), refdomain="std", reftype="doc",
+                                 reftarget=f"/{docname}", refexplicit=True, refwarn=True, refdoc=refdoc)
+
+
+def _inline_code(text: str) -> list[nodes.Node]:
+    """Plain text with `code` spans, for the plan's short texts."""
+    parts = text.split("`")
+    return [nodes.literal(part, part) if i % 2 else nodes.Text(part) for i, part in enumerate(parts) if part]
+
+
+def _step_links(plan: Plan, pages: tuple[str, ...], refdoc: str) -> list[nodes.Node]:
+    out: list[nodes.Node] = []
+    for i, page in enumerate(pages):
+        if i:
+            out.append(nodes.Text(", or " if i == len(pages) - 1 else ", "))
+        out.append(_page_link(plan, page, refdoc))
+    return out
+
+
+def add_next_steps(app: Sphinx, doctree: nodes.document) -> None:
+    """End each page that is on a reader path with that path's next step (or its end)."""
+    env = app.env
+    plan: Plan | None = env.docplan_plan
+    entry = plan.by_docname(env.docname) if plan else None
+    steps = next_steps(plan, entry.page) if entry else []
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if not steps or section is None:
+        return
+    box = nodes.container(classes=["docplan-next"])
+    box += nodes.rubric("Next step", "Next step")
+    for step in steps:
+        para = nodes.paragraph(classes=["docplan-next-step", f"docplan-path-{step.path.id}"])
+        para += nodes.strong(step.path.title, step.path.title)
+        para += nodes.Text(": ")
+        if step.pages:
+            para += _step_links(plan, step.pages, env.docname)
+            para += nodes.Text(".")
+        else:
+            para += nodes.Text("the end of this path. Your trainer reads ")
+            para += _inline_code(step.path.ends_with)
+            para += nodes.Text(".")
+        box += para
+    section += box
+
+
+class ReaderPaths(SphinxDirective):
+    """``{reader-paths}``: every reader path of the plan, with what it needs and its steps."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        plan: Plan | None = self.env.docplan_plan
+        if plan is None:
+            return []
+        return [node for path in plan.paths for node in self._path(plan, path)]
+
+    def _path(self, plan: Plan, path: ReaderPath) -> list[nodes.Node]:
+        box = nodes.container(classes=["docplan-path", f"docplan-path-{path.id}"], ids=[f"path-{path.id}"])
+        box += nodes.rubric(path.title, path.title)
+        box += self.parse_text_to_nodes(path.needs)
+        steps = nodes.enumerated_list(classes=["docplan-path-steps"])
+        for step in path.steps:
+            item = nodes.list_item()
+            item += nodes.paragraph("", "", *_step_links(plan, step, self.env.docname))
+            steps += item
+        box += steps
+        box += nodes.paragraph("", "", nodes.Text("Ends with "), *_inline_code(path.ends_with), nodes.Text("."))
+        return [box]
 
 
 def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
     findings: list[Finding] = list(env.docplan_plan_findings)
     plan: Plan | None = env.docplan_plan
     if plan is not None:
-        findings += check_site(plan, _scan(app), app.config.docplan_enforce_phase)
+        cache = getattr(env, "docplan_prose_cache", None)
+        if cache is None:
+            cache = env.docplan_prose_cache = {}
+        findings += check_site(plan, _scan(app), app.config.docplan_enforce_phase, prose_cache=cache)
     for finding in findings:
         logger.warning(finding.text, location=finding.location, type=WARNING_TYPE, subtype=finding.subtype)
-    env.docplan_findings = findings
+    # The report counts what fails the build: a kind silenced in suppress_warnings is left out.
+    suppressed = set(app.config.suppress_warnings)
+    env.docplan_findings = [f for f in findings
+                            if not {WARNING_TYPE, f"{WARNING_TYPE}.{f.subtype}"} & suppressed]
 
 
 def _scan(app: Sphinx) -> Site:

@@ -13,7 +13,7 @@ SUBTYPES: dict[str, str] = {
     "plan-schema": (
         "The plan file does not follow the schema: an unknown or missing key, a value of "
         "the wrong type, a duplicate page, an unknown content type, template or phase, a "
-        "parent that is not planned, or counts that disagree with the page list."
+        "directory without an index page, or counts that disagree with the page list."
     ),
     "page-missing": "A planned page of an enforced phase does not exist.",
     "page-unplanned": "A page under the governed directory is not in the plan.",
@@ -29,6 +29,12 @@ SUBTYPES: dict[str, str] = {
     "toctree-glob": "A toctree uses a glob, which hides drift from the plan.",
     "section-missing": "A page lacks a section its template requires.",
     "placeholder": "A page still holds placeholder text.",
+    "path-unplanned": "A reader path names a page the plan does not list.",
+    "path-orphan": "A how-to is on no reader path, and no page on a path links to it.",
+    "duplicate-table": "A table keyed by the same identifiers as a table on another page.",
+    "duplicate-paragraph": "A paragraph repeats, nearly word for word, a paragraph on another page.",
+    "card-duplicate": "A page links the same page from two cards.",
+    "word-budget": "A page, or the section, has more prose words than the plan's budget allows.",
 }
 
 
