@@ -142,7 +142,12 @@ def test_never_overwrites_a_file(tasks, tmp_path):
     before = path.read_bytes()
     result = run(path, "--keep", kept, "--output", path)
     assert result.returncode == 1 and path.read_bytes() == before
-    assert result.stderr == f"error: {path}: already exists; choose another --output\n"
+    assert result.stderr == f"error: {path}: output is the input file {path}; choose another path\n"
+    existing = tmp_path / "existing.jsonl"
+    existing.write_text("keep me\n")
+    result = run(path, "--keep", kept, "--output", existing)
+    assert result.returncode == 1 and existing.read_text() == "keep me\n"
+    assert result.stderr == f"error: {existing}: already exists; pass --overwrite to replace it\n"
 
 
 def test_usage_errors_exit_2(tasks, tmp_path):

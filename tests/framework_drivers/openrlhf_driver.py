@@ -58,7 +58,7 @@ def main() -> int:
 
     def load_sft(path: str) -> int:
         data = load(path, sft)
-        dataset = SFTDataset(data, tokenizer, MAX_LEN, sft, multiturn=True, num_processors=1)
+        dataset = SFTDataset(data, tokenizer, MAX_LEN, sft, multiturn=True, num_processors=None)
         assert len(dataset) == len(data), "OpenRLHF dropped rows"
         return collate_all(dataset)
 
@@ -74,7 +74,7 @@ def main() -> int:
 
     def load_dpo(path: str) -> int:
         data = load(path, dpo)
-        dataset = RewardDataset(data, tokenizer, MAX_LEN, dpo, is_dpo=True, num_processors=1)
+        dataset = RewardDataset(data, tokenizer, MAX_LEN, dpo, is_dpo=True, num_processors=None)
         assert len(dataset) == len(data), "OpenRLHF dropped rows"
         for index in range(len(dataset)):  # the rendered texts, not lists
             assert isinstance(dataset.chosens[index], str), type(dataset.chosens[index])
