@@ -33,9 +33,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rollout_io import EXIT_OK, read_jsonl, run_cli
+from rollout_io import EXIT_OK, InputError, read_jsonl, run_cli
 
-__all__ = ["load_rollouts", "summarize", "format_summary", "compare_rewards", "format_comparison", "main"]
+__all__ = ["InputError", "run_cli", "load_rollouts", "summarize", "format_summary", "compare_rewards", "format_comparison", "main"]
 
 TASK_INDEX_KEY = "_ng_task_index"
 ROLLOUT_INDEX_KEY = "_ng_rollout_index"

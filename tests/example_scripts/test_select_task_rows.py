@@ -87,6 +87,7 @@ def test_keep_writes_each_kept_task_once_with_the_rollouts_agent(tasks, tmp_path
                  {"_ng_task_index": 2, "_ng_rollout_index": 0, "reward": 0.0,
                   "agent_ref": {"name": "ignored_for_a_row_that_has_one"}}]
     kept.write_text("".join(json.dumps(r) + "\n" for r in rollouts))
+    (tmp_path / "rl").mkdir()
     out = tmp_path / "rl" / "train.jsonl"
     result = run(path, "--keep", kept, "--output", out)
     assert result.returncode == 0, result.stderr
