@@ -101,10 +101,15 @@ def split_inline_reasoning(text: str) -> tuple[str, str]:
     message (or ending in ``</think>`` when the prompt opened the tag) is
     treated like a reasoning item. Text without it comes back unchanged.
     """
-    if "</think>" in text:
+    pieces = []
+    while "</think>" in text:  # a model may close the tag more than once
         match = _INLINE_REASONING.match(text)
-        if match and "<think>" not in match.group("reasoning"):
-            return match.group("reasoning").strip(), text[match.end():]
+        if not match or "<think>" in match.group("reasoning"):
+            break
+        pieces.append(match.group("reasoning").strip())
+        text = text[match.end():]
+    if pieces:
+        return "\n".join(piece for piece in pieces if piece), text
     match = _UNCLOSED_REASONING.match(text)
     if match:  # cut off before the closing tag: all of it is reasoning
         return match.group("reasoning").strip(), ""
