@@ -62,8 +62,12 @@ def copied_tables(pages: dict[str, Prose], order: list[str]) -> list[TableCopy]:
     return copies
 
 
+_NOT_WORD = re.compile(r"\W+")
+
+
 def _normal_words(block: Block) -> list[str]:
-    return [re.sub(r"\W+", "", w).casefold() for w in block.words if re.sub(r"\W+", "", w)]
+    words = (_NOT_WORD.sub("", w).casefold() for w in block.words)
+    return [w for w in words if w]
 
 
 def copied_paragraphs(pages: dict[str, Prose], order: list[str]) -> list[ParagraphCopy]:
