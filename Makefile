@@ -46,8 +46,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PIP) install --quiet --no-deps --no-build-isolation --editable .
 	@touch $@
 
+# The environment (doctrees) stays beside the output, not in it, so $(OUT)/html is exactly the site.
 html: venv
-	$(SPHINXBUILD) -c . $(SPHINXOPTS) -b html $(SRC) $(OUT)/html
+	$(SPHINXBUILD) -c . $(SPHINXOPTS) -b html -d $(OUT)/doctrees $(SRC) $(OUT)/html
 
 livehtml: venv
 	$(BIN)/sphinx-autobuild -c . $(SPHINXOPTS) --host 127.0.0.1 --port $(PORT) \

@@ -1,4 +1,4 @@
-"""``python -m accuracy``: check the pages against a nemo-gym release.
+"""``docs-accuracy`` (or ``python -m accuracy``): check the pages against a nemo-gym release.
 
 ``check`` reads every page under the docs and reports each claim the release
 contradicts; ``upgrade-review OLD NEW`` lists the pages whose upstream

@@ -42,10 +42,11 @@ class Site:
         pages: dict[str, PageSource] = {}
         unreadable: dict[str, UnreadablePage] = {}
         seen: set[str] = set()
-        for path in sorted(Path(p).absolute() for p in files.values()):
-            if not path.is_relative_to(root):
+        for absolute in sorted(Path(p).absolute() for p in files.values()):
+            if not absolute.is_relative_to(root):
                 continue
-            relative = path.relative_to(root).as_posix()
+            relative = absolute.relative_to(root).as_posix()
+            path = docs_dir / plan.root / relative  # as every finding names it
             key = str(path)
             seen.add(key)
             try:

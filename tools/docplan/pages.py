@@ -152,24 +152,29 @@ def read_page(path: str | Path, config: MdParserConfig | None = None) -> PageSou
     return parse_page(read_text(path), path, config)
 
 
-def markdown_parser(config: MdParserConfig | None = None):
-    """MyST's markdown-it parser for ``config`` (built once per distinct configuration)."""
+def markdown_parser(config: MdParserConfig | None = None, tables: bool = True):
+    """MyST's markdown-it parser for ``config`` (built once per distinct configuration).
+
+    The checks read block structure only; a heading's or cell's text is its inline token's
+    source, so inline parsing (most of the time spent) is left out. Without ``tables``, table
+    rows read as paragraphs, which changes no heading, fence or directive, and saves a fifth
+    of the time.
+    """
     config = config or MdParserConfig()
-    key = repr(config)  # MdParserConfig is unhashable; its repr names every setting
+    key = (repr(config), tables)  # MdParserConfig is unhashable; its repr names every setting
     if key not in _PARSERS:
-        # The checks read block structure only; a heading's or cell's text is the inline
-        # token's source, so inline parsing (most of the time spent) is left out.
-        _PARSERS[key] = create_md_parser(config, RendererHTML).disable("inline")
+        parser = create_md_parser(config, RendererHTML).disable("inline")
+        _PARSERS[key] = parser if tables else parser.disable("table")
     return _PARSERS[key]
 
 
-_PARSERS: dict[str, object] = {}
+_PARSERS: dict[tuple[str, bool], object] = {}
 
 
-def tokens(text: str, config: MdParserConfig | None = None) -> Iterator[Located]:
+def tokens(text: str, config: MdParserConfig | None = None, tables: bool = True) -> Iterator[Located]:
     """Every token of the page in document order, directive bodies MyST reads as Markdown
     included (their tokens follow the directive's own fence token)."""
-    yield from _walk(text.removeprefix("\ufeff"), 0, False, markdown_parser(config))
+    yield from _walk(text.removeprefix("\ufeff"), 0, False, markdown_parser(config, tables))
 
 
 def _walk(text: str, offset: int, nested: bool, parser) -> Iterator[Located]:
@@ -218,6 +223,7 @@ def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | 
     toctrees: list[Toctree] = []
     pending: Heading | None = None  # a heading whose text is the next inline token
     if located_tokens is None:
+        # Tables are parsed too: the prose checks compare tables across pages.
         located_tokens = list(tokens(text, config))
     for located in located_tokens:
         token = located.token

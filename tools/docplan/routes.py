@@ -134,7 +134,7 @@ def check_word_budgets(plan: Plan, prose: dict[str, Prose], file_of: Callable[[s
         findings.append(Finding(
             str(plan.path), budgets.line, "word-budget",
             f"the section has {total} prose words; the budget is {budgets.total}.",
-            f"cut {total - budgets.total} words across the pages ('python -m docplan words' lists them)."))
+            f"cut {total - budgets.total} words across the pages ('docplan words' lists them)."))
     return findings
 
 
