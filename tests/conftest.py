@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from accuracy.gym_release import ReleaseUnavailable, pinned_version, release_dir
 
-# make_app and friends, for the tests that build small fixture sites in process.
-pytest_plugins = ["sphinx.testing.fixtures"]
+# make_app and friends, for the tests that build small fixture sites in process; the real
+# NeMo Gym runtime and the stand-in policy (gym_runtime/fixtures.py), for every test module.
+pytest_plugins = ["sphinx.testing.fixtures", "gym_runtime.fixtures"]
 
 # Sphinx colours its output when CI=true; the tests read that output, so keep it plain.
 os.environ["NO_COLOR"] = "1"

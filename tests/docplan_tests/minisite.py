@@ -25,3 +25,10 @@ def write_minisite(root: Path, pages: dict[str, str] | None = None, plan: str = 
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return docs
+
+
+def site_files(docs: Path) -> dict[str, Path]:
+    """The pages Sphinx would build from ``docs`` with MyST enabled: docname -> path."""
+    from docplan.settings import list_pages, plain_myst_config
+
+    return list_pages(docs, plain_myst_config())

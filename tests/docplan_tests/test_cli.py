@@ -1,4 +1,4 @@
-"""python -m docplan: check, matrix, status and new, on the small site."""
+"""The docplan command: check, matrix, status and new, on the small site."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ DOCPLAN = str(Path(sys.executable).with_name("docplan"))  # the installed consol
 def run(site: Path, *args: str) -> subprocess.CompletedProcess:
     conf = site / "conf.py"
     if not conf.exists():
-        conf.write_text('docplan_plan = "plan.yaml"\ndocplan_enforce_phase = 2\n')
+        conf.write_text('extensions = ["myst_parser"]\ndocplan_plan = "plan.yaml"\ndocplan_enforce_phase = 2\n')
     return subprocess.run([DOCPLAN, *args], cwd=site, capture_output=True, text=True)
 
 

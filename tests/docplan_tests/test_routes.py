@@ -151,16 +151,8 @@ def test_the_real_site_has_no_copied_table_or_paragraph():
     plan, problems = load_plan(docs / "training-plan.yaml")
     assert problems == []
     found = [f.format() for f in check_site(plan, Site.scan(plan, docs), 4)
-             if f.subtype in ("duplicate-table", "duplicate-paragraph")]
-    if found and _suppressed_in_conf():
-        pytest.xfail(f"{len(found)} copies remain; conf.py suppresses the duplicate checks until they are merged")
+             if f.subtype in ("duplicate-table", "duplicate-paragraph", "card-duplicate")]
     assert found == []
-
-
-def _suppressed_in_conf() -> bool:
-    from docplan.cli import read_conf
-
-    return "docplan.duplicate-table" in read_conf(ROOT / "conf.py")["suppress_warnings"]
 
 
 # -- Reader paths -------------------------------------------------------------------------------
@@ -255,6 +247,11 @@ def test_word_budgets_are_findings_only_when_enforced(tmp_path):
         in lines[0]
     total = sum(prose_words(t) for t in long_page.values())
     assert any(f"the section has {total} prose words; the budget is 20." in line for line in lines)
+    # Each budget can be enforced on its own.
+    pages_only = of_kind(findings(tmp_path, long_page, plan_with(budgets.replace("{enforced}", "[by_template]"))),
+                         "word-budget")
+    assert pages_only == [lines[0]] or pages_only == [line for line in lines if "how-to page" in line]
+    assert len(pages_only) == 1 and "how-to page" in pages_only[0]
 
 
 def test_make_check_reports_words_per_page_and_total(tmp_path):
@@ -302,17 +299,27 @@ def test_pages_on_a_path_end_with_its_next_step_and_the_hub_shows_the_path(tmp_p
 
 
 def _card(title, link):
-    return f":::{{grid-item-card}} {title}\n:link: {link}\n:link-type: doc\n\nWhat it does.\n:::\n"
+    return f"```{{grid-item-card}} {title}\n:link: {link}\n:link-type: doc\n\nWhat it does.\n```\n"
 
 
 def test_an_index_that_links_a_page_from_two_cards(tmp_path):
-    grid = "::::{grid} 2\n\n" + _card("Do it", "do-it") + "\n" + _card("Facts", "facts") + "::::\n"
-    again = "::::{grid} 2\n\n" + _card("Do it again", "./do-it.md") + "::::\n"
+    grid = "````{grid} 2\n\n" + _card("Do it", "do-it") + "\n" + _card("Facts", "facts") + "````\n"
+    again = "````{grid} 2\n\n" + _card("Do it again", "./do-it.md") + "````\n"
     pages = with_text("topic/index.md", grid + "\n" + again)
-    second = pages["topic/index.md"].splitlines().index(":::{grid-item-card} Do it again") + 1
-    first = pages["topic/index.md"].splitlines().index(":::{grid-item-card} Do it") + 1
+    second = pages["topic/index.md"].splitlines().index("```{grid-item-card} Do it again") + 1
+    first = pages["topic/index.md"].splitlines().index("```{grid-item-card} Do it") + 1
     assert of_kind(findings(tmp_path, pages), "card-duplicate") == [
         f"docs/guide/topic/index.md:{second}: WARNING: this card links './do-it.md', which the card at line "
         f"{first} already links. Fix: remove one of the two cards; for a quick task, link the page from a list "
         "instead. [docplan.card-duplicate]"]
     assert of_kind(findings(tmp_path, with_text("topic/index.md", grid)), "card-duplicate") == []
+
+
+@pytest.mark.parametrize("value", ["[pages]", "yes please", "3"])
+def test_an_unknown_enforced_value_is_a_located_plan_finding(value):
+    text = plan_with(f"\nword_budgets:\n  total: 20\n  enforced: {value}\n")
+    plan, problems = parse_plan(text, "plan.yaml")
+    assert plan is None
+    line = text.splitlines().index(f"  enforced: {value}") + 1
+    assert [(p.line, p.subtype) for p in problems] == [(line, "plan-schema")]
+    assert "word_budgets enforced must be true, false or a list of total and by_template" in problems[0].message

@@ -3,43 +3,26 @@
 Commands: ``check`` (exit 1 on drift, with the build's messages), ``matrix``
 (content-type matrix and gaps), ``status`` (progress by phase and week) and
 ``new PAGE`` (create a planned page from its template). Settings come from
-the Sphinx ``conf.py`` (``docplan_plan``, ``docplan_enforce_phase``), read
-without executing it, so both front ends check the same thing.
+the Sphinx ``conf.py`` (``docplan_plan``, ``docplan_enforce_phase``, the MyST
+settings, the exclude patterns), executed as sphinx-build executes it, so both
+front ends check the same pages with the same values.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
-from .checks import Site, check_site
+from .checks import Site, check_site, unreadable_finding
 from .config import DEFAULTS
-from .model import display_path
+from .model import Finding, display_path
+from .pages import UnreadablePage, read_text
 from .parsing import load_plan
 from .report import build_report, format_matrix, format_status, format_words, word_summary
 from .scaffold import PageExists, create_page
-
-
-def read_conf(conf: Path) -> dict[str, Any]:
-    """The docplan settings assigned as literals in ``conf``."""
-    settings = dict(DEFAULTS, suppress_warnings=[])  # Sphinx's own setting, read for `check`
-    try:
-        tree = ast.parse(conf.read_text(encoding="utf-8"), filename=str(conf))
-    except (OSError, SyntaxError) as exc:
-        raise SystemExit(f"docplan: cannot read settings from {conf}: {exc}") from exc
-    for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        for target in targets:
-            if isinstance(target, ast.Name) and target.id in settings and node.value is not None:
-                try:
-                    settings[target.id] = ast.literal_eval(node.value)
-                except ValueError:
-                    pass
-    return settings
+from .settings import UnreadableConfig, list_pages, myst_config, plain_myst_config, read_config, validate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,26 +41,30 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("page", help="page path relative to the plan root, e.g. datasets/organize-datasets.md")
     args = parser.parse_args(argv)
 
-    settings = read_conf(args.conf) if args.conf.exists() else dict(DEFAULTS)
-    plan_path = args.plan or args.docs / settings["docplan_plan"]
-    phase = args.phase if args.phase is not None else settings["docplan_enforce_phase"]
+    try:
+        # Without a conf.py: the defaults, for a site that enables MyST and excludes nothing.
+        config = read_config(args.conf.parent) if args.conf.is_file() else plain_myst_config()
+    except UnreadableConfig as exc:
+        return _fail([exc.finding])
+    settings, config_findings = validate({name: getattr(config, name) for name in DEFAULTS}, args.conf)
+    plan_path = args.plan or args.docs / settings.plan
+    phase = args.phase if args.phase is not None else settings.enforce_phase
     plan, plan_findings = load_plan(plan_path)
     if plan is None:
-        for finding in plan_findings:
-            print(finding.format(), file=sys.stderr)
-        return 1
+        return _fail(config_findings + plan_findings)
 
     if args.command == "new":
         return _new(plan, args.docs, args.page)
-    site = Site.scan(plan, args.docs)
-    findings = check_site(plan, site, phase)
+    files = list_pages(args.docs, config)
+    site = Site.scan(plan, args.docs, files, myst_config(config))
+    findings = sorted(config_findings + check_site(plan, site, phase) + _unreadable_elsewhere(plan, args.docs, files))
     if args.command == "words":
         print(format_words(plan, site))
         return 0
     if args.command == "check":
         # conf.py's suppress_warnings silences a kind in the build; here it is still shown, so
         # writers see it, but does not fail the check.
-        suppressed = {s for s in settings.get("suppress_warnings") or [] if isinstance(s, str)}
+        suppressed = {s for s in getattr(config, "suppress_warnings", None) or [] if isinstance(s, str)}
         failing = [f for f in findings if not _is_suppressed(f, suppressed)]
         for finding in findings:
             note = "" if finding in failing else " (suppressed in conf.py)"
@@ -95,6 +82,25 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(format_status(report))
     return 0
+
+
+def _unreadable_elsewhere(plan, docs: Path, files: dict[str, Path]) -> list[Finding]:
+    """Pages outside the plan's root that Sphinx builds but cannot read (the build reports them too)."""
+    root = (docs / plan.root).absolute()
+    findings = []
+    for path in files.values():
+        if not path.absolute().is_relative_to(root):
+            try:
+                read_text(path)
+            except UnreadablePage as exc:
+                findings.append(unreadable_finding(exc))
+    return findings
+
+
+def _fail(findings: list[Finding]) -> int:
+    for finding in findings:
+        print(finding.format(), file=sys.stderr)
+    return 1
 
 
 def _is_suppressed(finding, suppressed: set[str]) -> bool:

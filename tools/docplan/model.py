@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .subtypes import SUBTYPES, qualified
@@ -85,11 +86,12 @@ class ReaderPath:
 
 @dataclass(frozen=True)
 class WordBudgets:
-    """Most prose words allowed: in total, and per page by template. Enforced only when ``enforced``."""
+    """Most prose words allowed: in total, and per page by template. Each is a finding only
+    when named in ``enforced`` ("total", "by_template")."""
 
     total: int | None
     by_template: dict[str, int]
-    enforced: bool
+    enforced: frozenset[str]
     line: int
 
 
@@ -105,10 +107,10 @@ class Plan:
     word_budgets: WordBudgets | None = None
 
     def page(self, page: str) -> PlannedPage | None:
-        return self._by_page().get(page)
+        return self._by_page.get(page)
 
     def children(self, page: str) -> list[PlannedPage]:
-        return [p for p in self.pages if p.parent == page]
+        return list(self._children.get(page, ()))
 
     def hub(self) -> PlannedPage:
         return next(p for p in self.pages if p.parent is None)
@@ -126,23 +128,41 @@ class Plan:
     def paths_through(self, page: str) -> list[ReaderPath]:
         return [p for p in self.paths if p.position(page) is not None]
 
+    # Indexes built once per plan: the checks look pages up for every page and toctree entry,
+    # so a scan of the page list on each lookup would grow with the square of the site.
+    @cached_property
     def _by_page(self) -> dict[str, PlannedPage]:
         return {p.page: p for p in self.pages}
+
+    @cached_property
+    def _children(self) -> dict[str | None, tuple[PlannedPage, ...]]:
+        children: dict[str | None, list[PlannedPage]] = {}
+        for entry in self.pages:
+            children.setdefault(entry.parent, []).append(entry)
+        return {parent: tuple(entries) for parent, entries in children.items()}
 
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One located problem: where, what kind, what is wrong and how to fix it."""
+    """One located problem: where, what kind, what is wrong and how to fix it.
+
+    The one finding type of both checkers: ``tool`` is ``docplan`` (plan drift, printed as
+    the Sphinx warning the build shows) or ``accuracy`` (a claim the release contradicts).
+    """
 
     path: str
     line: int
     subtype: str
     message: str
     fix: str = field(default="", compare=False)
+    tool: str = field(default="docplan", compare=False)
 
     def __post_init__(self) -> None:
-        if self.subtype not in SUBTYPES:
+        if self.tool == "docplan" and self.subtype not in SUBTYPES:
             raise ValueError(f"unknown docplan subtype {self.subtype!r}")
+        # A last guard: whatever value a message quotes, it stays one readable line.
+        object.__setattr__(self, "message", _bounded(self.message, MESSAGE_LIMIT))
+        object.__setattr__(self, "fix", _bounded(self.fix, FIX_LIMIT))
 
     @property
     def location(self) -> str:
@@ -155,7 +175,17 @@ class Finding:
 
     def format(self) -> str:
         """The line Sphinx prints for this finding, so CLI and build read the same."""
-        return f"{self.location}: WARNING: {self.text} [{qualified(self.subtype)}]"
+        if self.tool == "docplan":
+            return f"{self.location}: WARNING: {self.text} [{qualified(self.subtype)}]"
+        return f"{self.location}: ERROR: {self.text} [{self.tool}.{self.subtype}]"
+
+
+MESSAGE_LIMIT, FIX_LIMIT = 300, 200  # characters
+
+
+def _bounded(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 4] + " ..."
 
 
 def display_path(path: str | os.PathLike[str]) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from .checks import Site
 from .model import Finding, Plan
-from .routes import read_site_prose, word_counts
+from .routes import site_prose, word_counts
 
 REPORT_NAME = "docplan-report.json"
 
@@ -125,8 +125,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _words(plan: Plan, site: Site) -> dict[str, int]:
-    files = {page: site.docs_dir / plan.root / page for page in site.pages if plan.page(page)}
-    return word_counts(plan, read_site_prose(files))
+    return word_counts(plan, site_prose(site))
 
 
 def word_summary(plan: Plan, site: Site) -> str:
@@ -138,7 +137,8 @@ def word_summary(plan: Plan, site: Site) -> str:
         return f"prose: {total} words in {len(counts)} pages (no word budgets in the plan)."
     over = [(page, n, limit) for page, n in counts.items()
             if (limit := budgets.by_template.get(plan.page(page).template)) is not None and n > limit]
-    status = "enforced" if budgets.enforced else "not enforced yet"
+    status = {0: "not enforced yet", 2: "enforced"}.get(len(budgets.enforced),
+                                                        f"enforced for {', '.join(sorted(budgets.enforced))} only")
     line = f"prose: {total} words in {len(counts)} pages"
     if budgets.total is not None:
         line += f" (budget {budgets.total})"

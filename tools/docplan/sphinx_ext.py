@@ -1,10 +1,17 @@
 """The Sphinx hooks of docplan, and nothing else.
 
-The plan is parsed once per build (``builder-inited``) and kept on the
-environment so that a plan edit re-reads only the pages whose entry changed
-(``env-get-outdated``). The whole-site check runs at ``env-updated``, which
-fires on every build, incremental and no-op ones included, so a drift keeps
-failing the build until it is fixed. Nothing is written into the sources.
+The settings are validated and the plan is parsed once per build
+(``builder-inited``) and kept on the environment so that a plan edit re-reads
+only the pages whose entry changed (``env-get-outdated``). The whole-site
+check runs at ``env-updated``, which fires on every build, incremental and
+no-op ones included, so a drift keeps failing the build until it is fixed.
+
+A build that warned (docplan's warnings or Sphinx's own) removes its saved
+environment at ``build-finished``, so the next build reads every page again
+and repeats every warning instead of passing as a no-op. A page that is not
+UTF-8 is left out of the read (``env-before-read-docs``), where Sphinx would
+otherwise stop with a traceback, and reported with the other findings.
+Nothing is written into the sources.
 """
 
 from __future__ import annotations
@@ -15,18 +22,20 @@ from typing import Any
 
 from docutils import nodes
 from sphinx import addnodes
-from sphinx.application import Sphinx
+from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
-from .checks import Site, check_site
+from .checks import Site, check_site, unreadable_finding
 from .config import DEFAULTS
 from .model import Finding, Plan, ReaderPath
+from .pages import UnreadablePage, read_text
 from .parsing import load_plan
 from .report import build_report, write_report
 from .routes import next_steps
+from .settings import myst_config, validate
 from .styles import badge_class, badge_css
 from .subtypes import WARNING_TYPE
 
@@ -34,22 +43,26 @@ logger = logging.getLogger(__name__)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    # Rebuild "": no setting changes how a page is read, so editing one must not re-read the site.
+    # Rebuild "": neither value changes how a page is read, so editing them must not re-read the site.
+    # Any type: docplan validates the values itself, with a message located in conf.py.
     for name, default in DEFAULTS.items():
-        app.add_config_value(name, default, "", types=frozenset({type(default)}))
+        app.add_config_value(name, default, "", types=Any)
     app.connect("builder-inited", load_plan_into_env)
     app.connect("builder-inited", add_stylesheet)
     app.connect("env-get-outdated", pages_with_changed_entries)
+    app.connect("env-before-read-docs", leave_out_unreadable_pages)
     app.add_directive("reader-paths", ReaderPaths)
     app.connect("doctree-read", add_badge_and_job)
     app.connect("doctree-read", add_next_steps)
     app.connect("env-updated", check_whole_site)
-    app.connect("html-page-context", add_meta_description)
+    # Before sphinxext-opengraph (priority 500), which reads the description offered here.
+    app.connect("html-page-context", add_meta_description, priority=400)
     app.connect("build-finished", write_matrix_report)
+    app.connect("build-finished", forget_environment_after_warnings)
     app.connect("build-finished", write_stylesheet)
     return {
         "version": __version__,
-        "env_version": 3,
+        "env_version": 4,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
@@ -57,10 +70,13 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
 def load_plan_into_env(app: Sphinx) -> None:
     env = app.env
-    plan, findings = load_plan(Path(app.srcdir) / app.config.docplan_plan)
+    values = {name: getattr(app.config, name) for name in DEFAULTS}
+    settings, findings = validate(values, Path(app.confdir) / "conf.py")
+    plan, plan_findings = load_plan(Path(app.srcdir) / settings.plan)
     env.docplan_previous_plan = getattr(env, "docplan_plan", None)
     env.docplan_plan = plan
-    env.docplan_plan_findings = findings
+    env.docplan_plan_findings = findings + plan_findings
+    env.docplan_enforce_phase = settings.enforce_phase
 
 
 STYLESHEET = "docplan.css"
@@ -108,6 +124,20 @@ def _shown(plan: Plan, entry) -> tuple[str, ...]:
     paths = plan.paths if entry.parent is None else tuple(s.path for s in next_steps(plan, entry.page))
     titles = {p: plan.page(p).title if plan.page(p) else p for path in paths for p in path.pages()}
     return (entry.jtbd, entry.title, entry.content_type, str(labels), repr(paths), repr(sorted(titles.items())))
+
+
+def leave_out_unreadable_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Take each page to be read that is not UTF-8 out of the read: Sphinx itself would stop
+    with a traceback. The whole-site check reports it, and it stays out until it is fixed."""
+    env.docplan_unreadable = {}  # absolute path -> (line, reason)
+    for docname in list(docnames):
+        path = Path(env.doc2path(docname))
+        try:
+            read_text(path)
+        except UnreadablePage as exc:
+            env.docplan_unreadable[str(path.absolute())] = (exc.line, exc.reason)
+            docnames.remove(docname)
+            env.project.docnames.discard(docname)
 
 
 def add_badge_and_job(app: Sphinx, doctree: nodes.document) -> None:
@@ -210,10 +240,11 @@ def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
     findings: list[Finding] = list(env.docplan_plan_findings)
     plan: Plan | None = env.docplan_plan
     if plan is not None:
-        cache = getattr(env, "docplan_prose_cache", None)
-        if cache is None:
-            cache = env.docplan_prose_cache = {}
-        findings += check_site(plan, _scan(app), app.config.docplan_enforce_phase, prose_cache=cache)
+        findings += check_site(plan, _scan(app), env.docplan_enforce_phase)
+    # Pages left out of the read that the plan checks did not cover (outside the plan's root).
+    covered = {str(Path(f.path).absolute()) for f in findings if f.subtype == "page-unreadable"}
+    findings += [unreadable_finding(UnreadablePage(Path(path), line, reason))
+                 for path, (line, reason) in getattr(env, "docplan_unreadable", {}).items() if path not in covered]
     for finding in findings:
         logger.warning(finding.text, location=finding.location, type=WARNING_TYPE, subtype=finding.subtype)
     # The report counts what fails the build: a kind silenced in suppress_warnings is left out.
@@ -225,10 +256,13 @@ def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
 def _scan(app: Sphinx) -> Site:
     """The pages on disk; the parse of each is kept on the environment and reused while the
     file's modification time and size are unchanged, so a no-op build only stats the pages."""
-    cache = getattr(app.env, "docplan_page_cache", None)
+    env = app.env
+    cache = getattr(env, "docplan_page_cache", None)
     if cache is None:
-        cache = app.env.docplan_page_cache = {}
-    return Site.scan(app.env.docplan_plan, Path(app.srcdir), cache=cache)
+        cache = env.docplan_page_cache = {}
+    files = {docname: Path(env.doc2path(docname)) for docname in env.found_docs}
+    files |= {f"unreadable:{path}": Path(path) for path in getattr(env, "docplan_unreadable", {})}
+    return Site.scan(env.docplan_plan, Path(app.srcdir), files, myst_config(app.config), cache=cache)
 
 
 def add_meta_description(app: Sphinx, pagename: str, templatename: str,
@@ -238,11 +272,27 @@ def add_meta_description(app: Sphinx, pagename: str, templatename: str,
     if entry is not None:
         tag = f'<meta name="description" content="{html.escape(entry.jtbd, quote=True)}" />'
         context["metatags"] = f"{context.get('metatags', '')}\n    {tag}"
+        # The same description for link previews: sphinxext-opengraph uses a page's
+        # "og:*" metadata as given. A copy, so the environment's metadata is untouched.
+        context["meta"] = {**(context.get("meta") or {}), "og:description": entry.jtbd}
 
 
 def write_matrix_report(app: Sphinx, exception: Exception | None) -> None:
     plan: Plan | None = app.env.docplan_plan
     if exception is not None or plan is None:
         return
-    report = build_report(plan, _scan(app), app.config.docplan_enforce_phase, getattr(app.env, "docplan_findings", []))
+    report = build_report(plan, _scan(app), app.env.docplan_enforce_phase, getattr(app.env, "docplan_findings", []))
     write_report(report, Path(app.outdir))
+
+
+def forget_environment_after_warnings(app: Sphinx, exception: Exception | None) -> None:
+    """After a build that warned or failed, remove the saved environment.
+
+    A no-op rebuild re-reads nothing, so Sphinx would not repeat the warnings of pages it
+    does not read again, and the second build would pass. Without the saved environment
+    the next build starts fresh, reads every page and warns again until the cause is fixed.
+    Builds without warnings keep the environment, so their no-op rebuilds stay fast.
+    """
+    if exception is None and not getattr(app, "_warncount", 0):  # Sphinx's own warning count
+        return
+    (Path(app.doctreedir) / ENV_PICKLE_FILENAME).unlink(missing_ok=True)

@@ -15,12 +15,15 @@ SUBTYPES: dict[str, str] = {
         "the wrong type, a duplicate page, an unknown content type, template or phase, a "
         "directory without an index page, or counts that disagree with the page list."
     ),
+    "config": "A docplan setting in conf.py has a value of the wrong kind, or conf.py cannot be executed.",
     "page-missing": "A planned page of an enforced phase does not exist.",
     "page-unplanned": "A page under the governed directory is not in the plan.",
+    "page-unreadable": "A page Sphinx would build cannot be read as UTF-8 text.",
     "front-matter": "A page's front matter is missing, is not valid YAML, or is not a mapping.",
     "content-type-missing": "A page's front matter has no content_type.",
     "content-type-unknown": "A page's content_type is not one of the plan's content types.",
     "content-type-mismatch": "A page's content_type differs from the plan's.",
+    "keywords": "A page's front-matter keywords are not a list of words or phrases.",
     "toctree-absent": "A page with planned children that exist has no toctree.",
     "toctree-missing": "A toctree leaves out a planned child page that exists.",
     "toctree-unexpected": "A toctree lists a page the plan does not place under this page.",
