@@ -1155,7 +1155,7 @@ PAGES = TRAINING_DOCS / "datasets"
 
 def test_prepare_page_says_nemo_gym_ships_no_converter_and_includes_the_scripts():
     page = (PAGES / "prepare-for-training.md").read_text(encoding="utf-8")
-    assert "NeMo Gym 0.7.0 ships no converter from rollouts to SFT or DPO" in page
+    assert "NeMo Gym 0.7.0 has no rollouts-to-SFT or DPO converter" in page
     for script in ("filter_rollouts.py", "rollouts_to_sft.py", "rollouts_to_dpo.py",
                    "check_training_files.py"):
         assert f"{{literalinclude}} /../examples/converters/{script}" in page, script
