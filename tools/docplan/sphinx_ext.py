@@ -10,8 +10,8 @@ A build that warned (docplan's warnings or Sphinx's own) removes its saved
 environment at ``build-finished``, so the next build reads every page again
 and repeats every warning instead of passing as a no-op. A page that is not
 UTF-8 is left out of the read (``env-before-read-docs``), where Sphinx would
-otherwise stop with a traceback, and reported with the other findings. Nothing is written into the
-sources.
+otherwise stop with a traceback, and reported with the other findings.
+Nothing is written into the sources.
 """
 
 from __future__ import annotations
