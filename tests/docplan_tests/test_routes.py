@@ -299,15 +299,15 @@ def test_pages_on_a_path_end_with_its_next_step_and_the_hub_shows_the_path(tmp_p
 
 
 def _card(title, link):
-    return f":::{{grid-item-card}} {title}\n:link: {link}\n:link-type: doc\n\nWhat it does.\n:::\n"
+    return f"```{{grid-item-card}} {title}\n:link: {link}\n:link-type: doc\n\nWhat it does.\n```\n"
 
 
 def test_an_index_that_links_a_page_from_two_cards(tmp_path):
-    grid = "::::{grid} 2\n\n" + _card("Do it", "do-it") + "\n" + _card("Facts", "facts") + "::::\n"
-    again = "::::{grid} 2\n\n" + _card("Do it again", "./do-it.md") + "::::\n"
+    grid = "````{grid} 2\n\n" + _card("Do it", "do-it") + "\n" + _card("Facts", "facts") + "````\n"
+    again = "````{grid} 2\n\n" + _card("Do it again", "./do-it.md") + "````\n"
     pages = with_text("topic/index.md", grid + "\n" + again)
-    second = pages["topic/index.md"].splitlines().index(":::{grid-item-card} Do it again") + 1
-    first = pages["topic/index.md"].splitlines().index(":::{grid-item-card} Do it") + 1
+    second = pages["topic/index.md"].splitlines().index("```{grid-item-card} Do it again") + 1
+    first = pages["topic/index.md"].splitlines().index("```{grid-item-card} Do it") + 1
     assert of_kind(findings(tmp_path, pages), "card-duplicate") == [
         f"docs/guide/topic/index.md:{second}: WARNING: this card links './do-it.md', which the card at line "
         f"{first} already links. Fix: remove one of the two cards; for a quick task, link the page from a list "

@@ -10,8 +10,8 @@ A build that warned (docplan's warnings or Sphinx's own) removes its saved
 environment at ``build-finished``, so the next build reads every page again
 and repeats every warning instead of passing as a no-op. A page that is not
 UTF-8 is left out of the read (``env-before-read-docs``), where Sphinx would
-otherwise stop with a traceback, and reported with the other findings. Nothing is written into the
-sources.
+otherwise stop with a traceback, and reported with the other findings.
+Nothing is written into the sources.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_stylesheet)
     return {
         "version": __version__,
-        "env_version": 3,
+        "env_version": 4,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
@@ -240,10 +240,7 @@ def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
     findings: list[Finding] = list(env.docplan_plan_findings)
     plan: Plan | None = env.docplan_plan
     if plan is not None:
-        cache = getattr(env, "docplan_prose_cache", None)
-        if cache is None:
-            cache = env.docplan_prose_cache = {}
-        findings += check_site(plan, _scan(app), env.docplan_enforce_phase, prose_cache=cache)
+        findings += check_site(plan, _scan(app), env.docplan_enforce_phase)
     # Pages left out of the read that the plan checks did not cover (outside the plan's root).
     covered = {str(Path(f.path).absolute()) for f in findings if f.subtype == "page-unreadable"}
     findings += [unreadable_finding(UnreadablePage(Path(path), line, reason))
