@@ -3,7 +3,8 @@
 The ranking itself runs in the browser (``scorer.js``, set as ``html_search_scorer``).
 This extension widens the index so that HTTP status codes users paste from their
 logs (429, 503) are words the search can find (Sphinx drops every number), and
-turns a page's front-matter ``keywords`` into index entries (``keywords.py``).
+turns a page's front-matter ``keywords`` (``keywords.py``) and the messages quoted
+in "Message" tables (``messages.py``) into index entries.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.search.en import SearchEnglish
 
+from .incremental import restore_index_entries
 from .keywords import KeywordIndexEntries
+from .messages import MessageIndexEntries
 
 HTTP_STATUS = re.compile(r"[1-5]\d\d")
 
@@ -29,4 +32,6 @@ class SearchEnglishWithStatusCodes(SearchEnglish):
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_search_language(SearchEnglishWithStatusCodes)
     app.add_transform(KeywordIndexEntries)
+    app.add_transform(MessageIndexEntries)
+    app.connect("html-collect-pages", restore_index_entries)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

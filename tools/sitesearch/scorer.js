@@ -159,7 +159,10 @@
         const { exact } = filesWith(index, word);
         return sum + Math.log(1 + (pageCount - exact.size + 0.5) / (exact.size + 0.5));
       }, 0);
-      files.forEach((file) => add(file, WEIGHT.indexEntry * weight * share));
+      // An entry that covers a small part of the query (a glossary term inside a
+      // pasted message) counts for less than one that covers all of it.
+      const coverage = shared.length / Math.max(queryWords.size, 1);
+      files.forEach((file) => add(file, WEIGHT.indexEntry * weight * share * coverage));
     }
 
     const excluded = [...excludedTerms].flatMap((word) => [...filesWith(index, word).exact]);
