@@ -323,3 +323,13 @@ def test_an_unknown_enforced_value_is_a_located_plan_finding(value):
     line = text.splitlines().index(f"  enforced: {value}") + 1
     assert [(p.line, p.subtype) for p in problems] == [(line, "plan-schema")]
     assert "word_budgets enforced must be true, false or a list of total and by_template" in problems[0].message
+
+
+def test_tables_of_the_same_files_under_other_directories_are_copies(tmp_path):
+    files = ["rollouts.jsonl", "rollouts_failures.jsonl", "rollouts_aggregate_metrics.json", "quality_summary.json"]
+    table = lambda prefix: "| File | Contents |\n| --- | --- |\n" + "".join(  # noqa: E731
+        f"| `{prefix}/{name}` | what it holds |\n" for name in files)
+    pages = with_text("topic/facts.md", table("results/run1")) | {
+        "topic/do-it.md": PAGES["topic/do-it.md"] + "\n" + table("results/example")}
+    (line,) = of_kind(findings(tmp_path, pages), "duplicate-table")
+    assert line.startswith("docs/guide/topic/do-it.md:") and "repeats 4 keys" in line

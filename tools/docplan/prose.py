@@ -150,8 +150,11 @@ def _role_text(body: str) -> str:
 
 
 def _key(cell: str) -> str:
-    """A table key as compared across pages: no code marks or emphasis, case-folded."""
-    return re.sub(r"`|\*\*", "", cell).strip().casefold()
+    """A table key as compared across pages: no code marks or emphasis, case-folded, and a
+    path reduced to its file name, so that tables of the same files under different example
+    directories still match."""
+    key = re.sub(r"`|\*\*", "", cell).strip().casefold()
+    return ", ".join(part.rsplit("/", 1)[-1] if " " not in part else part for part in key.split(", "))
 
 
 def _links(content: str, line: int, prose: Prose) -> None:

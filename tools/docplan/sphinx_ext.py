@@ -62,7 +62,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_stylesheet)
     return {
         "version": __version__,
-        "env_version": 4,
+        "env_version": 5,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
