@@ -1,0 +1,205 @@
+"""Run the console blocks of one page, in order, in one temporary project directory.
+
+Every command runs in a fresh ``bash`` that first restores the working directory
+and variables the previous command left (``set -a`` exports every assignment),
+so ``cd``, ``export`` and ``VAR=...`` lines carry over to later blocks on the
+page the way they do in a reader's terminal. The project directory starts with
+``examples/`` and the files ``sandboxes.yaml`` lists for the page.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .blocks import ConsoleBlock, Step
+from .matching import first_difference
+
+COMMAND_TIMEOUT = 180  # seconds; a command that takes longer fails the block
+
+
+@dataclass
+class Failure:
+    location: str  # page:line of the line to change
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+@dataclass
+class BlockResult:
+    block: ConsoleBlock
+    status: str  # "executed" or "skipped"
+    reason: str = ""
+    failures: list[Failure] = field(default_factory=list)
+
+    def as_report(self, root: Path) -> dict:
+        page = self.block.page
+        try:
+            page = page.resolve().relative_to(root)
+        except ValueError:
+            pass
+        entry = {"page": page.as_posix(), "line": self.block.line, "status": self.status,
+                 "reason": self.reason}
+        if self.status == "executed":
+            entry["passed"] = not self.failures
+            if self.failures:
+                entry["failure"] = "; ".join(f.message for f in self.failures)
+        return entry
+
+
+@dataclass
+class Environment:
+    """What the commands see: the repository (for examples/ and fixture files), the
+    interpreter directory put first on PATH (``python``, ``gym``), extra variables."""
+
+    root: Path
+    bin_dir: Path | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+class PageRun:
+    """One page's sandbox. Use as a context manager; ``run(block)`` runs blocks in order."""
+
+    def __init__(self, environment: Environment, files: dict[str, str] | None = None,
+                 variables: dict[str, str] | None = None, after: dict[str, str] | None = None):
+        self.environment = environment
+        self._after = after or {}
+        self._tmp = Path(tempfile.mkdtemp(prefix="docexec-"))
+        self.project = self._tmp / "project"
+        self.project.mkdir()
+        self._state = self._tmp / "state"
+        self._state.mkdir()
+        (self.project / "examples").symlink_to(environment.root / "examples", target_is_directory=True)
+        for destination, source in (files or {}).items():
+            target = self.project / destination
+            target.parent.mkdir(parents=True, exist_ok=True)
+            origin = environment.root / source
+            if origin.is_dir():
+                shutil.copytree(origin, target)
+            else:
+                shutil.copyfile(origin, target)
+        home = self._tmp / "home"
+        home.mkdir()
+        base = {
+            "HOME": str(home),
+            "PATH": os.pathsep.join(filter(None, [
+                str(environment.bin_dir) if environment.bin_dir else None, os.environ.get("PATH", "")])),
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "TERM": "dumb",
+            "NO_COLOR": "1",
+            "COLUMNS": "100",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "DOCEXEC_REPO": str(environment.root),  # for the `after` steps of sandboxes.yaml
+        }
+        base.update(environment.variables)
+        base.update(variables or {})
+        (self._state / "env").write_text(
+            "".join(f"export {k}={shlex.quote(v)}\n" for k, v in base.items()), encoding="utf-8")
+        (self._state / "cwd").write_text(str(self.project), encoding="utf-8")
+        self._background: list[subprocess.Popen] = []
+
+    @staticmethod
+    def skipped(block: ConsoleBlock) -> BlockResult:
+        """The result of a marked block, without building a sandbox."""
+        return BlockResult(block, "skipped", block.skip_reason or "")
+
+    def __enter__(self) -> PageRun:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for process in self._background:
+            _stop(process)
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def run(self, block: ConsoleBlock) -> BlockResult:
+        if block.problem:
+            return BlockResult(block, "executed", failures=[Failure(block.location, block.problem)])
+        if block.skip_reason:
+            return BlockResult(block, "skipped", block.skip_reason)
+        result = BlockResult(block, "executed")
+        for step in block.steps:
+            failure = self._run_step(block, step)
+            if failure:
+                result.failures.append(failure)
+                break  # later commands of the block depend on this one
+        return result
+
+    def _run_step(self, block: ConsoleBlock, step: Step) -> Failure | None:
+        code, output = self.execute(step.command)
+        real = output.splitlines()
+        for trigger, action in self._after.items():
+            if trigger in step.command:
+                self.execute(action)
+        where = f"{block.page}:{step.line}"
+        if code is None:
+            return Failure(where, f"`{_first_line(step.command)}` did not finish within {COMMAND_TIMEOUT} s")
+        if code != 0 and not step.shown:
+            return Failure(where, f"`{_first_line(step.command)}` exited with {code}:\n{_indent(real)}")
+        if step.shown or real:
+            index = first_difference(step.shown, real)
+            if index is not None:
+                line = step.shown_line + min(index, len(step.shown)) if step.shown else step.line
+                what = (f"shows {step.shown[index]!r}" if index < len(step.shown)
+                        else "shows less output than the command prints" if step.shown
+                        else "shows no output, but the command prints some")
+                return Failure(f"{block.page}:{line}",
+                               f"{what}; `{_first_line(step.command)}` printed (exit {code}):\n{_indent(real)}")
+        return None
+
+    def execute(self, command: str) -> tuple[int | None, str]:
+        """Run one command as the reader would; returns (exit code or None on timeout, output)."""
+        script = (
+            f"cd \"$(cat {shlex.quote(str(self._state / 'cwd'))})\"\n"
+            f"set -a; . {shlex.quote(str(self._state / 'env'))}\n"
+            "set -o pipefail\n"
+            f"{command}\n"
+            "__status=$?\n"
+            f"pwd > {shlex.quote(str(self._state / 'cwd'))}\n"
+            f"export -p | grep -v -e '^declare -x __status=' > {shlex.quote(str(self._state / 'env'))}.new"
+            f" && mv {shlex.quote(str(self._state / 'env'))}.new {shlex.quote(str(self._state / 'env'))}\n"
+            "exit $__status\n"
+        )
+        process = subprocess.Popen(
+            ["bash", "--noprofile", "--norc", "-c", script], stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            env={"PATH": os.environ.get("PATH", "")})
+        try:
+            output, _ = process.communicate(timeout=COMMAND_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _stop(process)
+            return None, ""
+        return process.returncode, output
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, 9)
+        except ProcessLookupError:
+            pass
+    except OSError:
+        pass
+
+
+def _first_line(command: str) -> str:
+    first = command.splitlines()[0]
+    return first + " ..." if "\n" in command else first
+
+
+def _indent(lines: list[str], limit: int = 30) -> str:
+    shown = lines[:limit] + ([f"... ({len(lines) - limit} more lines)"] if len(lines) > limit else [])
+    return "\n".join("    " + line for line in shown) or "    (no output)"
