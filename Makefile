@@ -1,5 +1,7 @@
 # NeMo Gym Training docs. `make html` builds the site; `make test` runs every test.
-# Both create the virtualenv from requirements.lock when it is missing.
+# Both create the virtualenv from the hashed requirements.lock when it is missing, and
+# install this project into it in editable mode (the packages under tools/, the `docplan`
+# and `docs-accuracy` commands).
 
 PYTHON      ?= $(shell command -v python3.11 || command -v python3)
 VENV        := .venv
@@ -9,16 +11,29 @@ OUT         := _build
 SPHINXBUILD := $(BIN)/sphinx-build
 SPHINXOPTS  ?= -W --keep-going
 PORT        ?= 8000
-DOCPLAN     := PYTHONPATH=tools $(BIN)/python -m docplan
+DOCPLAN     := $(BIN)/docplan
+ACCURACY    := $(BIN)/docs-accuracy
+PIP         := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: help venv html livehtml check linkcheck test test-fast test-browser browser-deps gym-runtime clean new upgrade-review bench lock
+# Values a user passes (make new PAGE=..., make upgrade-review FROM=... TO=...) reach the
+# recipes only as environment variables, quoted in the shell ("$$PAGE"), never pasted into
+# the command text, so a value cannot run a command.
+# $(value ...) keeps a value's text as typed, so even make syntax in it ($(shell ...)) stays text.
+override PAGE := $(value PAGE)
+override FROM := $(value FROM)
+override TO   := $(value TO)
+export PAGE FROM TO
+
+.PHONY: help venv html livehtml check linkcheck lint test test-fast test-browser browser-deps gym-runtime clean new upgrade-review bench lock
 
 help:
 	@echo "make html         build the site into $(OUT)/html (zero warnings)"
 	@echo "make livehtml     live preview on http://127.0.0.1:$(PORT)"
 	@echo "make check        plan, structure and accuracy checks without a Sphinx build"
 	@echo "make linkcheck    check external links (reports, not fails, when offline)"
-	@echo "make test         the whole test suite, browser tests included"
+	@echo "make test         ruff and the whole test suite, browser tests included"
+	@echo "make test-fast    the tests that need no build, browser or server (offline)"
+	@echo "make lock         regenerate the hashed requirements.lock from pyproject.toml"
 	@echo "make new PAGE=p   create planned page p from its template"
 	@echo "make upgrade-review FROM=0.7.0 TO=x.y.z   pages whose sources changed"
 	@echo "make bench        build and preview performance figures"
@@ -27,7 +42,8 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PIP) install --quiet --require-hashes -r requirements.lock
+	$(PIP) install --quiet --no-deps --no-build-isolation --editable .
 	@touch $@
 
 html: venv
@@ -39,12 +55,15 @@ livehtml: venv
 
 check: venv
 	$(DOCPLAN) check
-	PYTHONPATH=tools $(BIN)/python -m accuracy check --cached-only
+	$(ACCURACY) check --cached-only
 
 linkcheck: venv
-	PYTHONPATH=tools $(BIN)/python tools/linkcheck.py $(SRC) $(OUT)/linkcheck
+	$(BIN)/python -m linkcheck $(SRC) $(OUT)/linkcheck
 
-test: venv browser-deps gym-runtime
+lint: venv
+	$(BIN)/ruff check .
+
+test: venv lint browser-deps gym-runtime
 	NEMO_GYM_PYTHON=$$(test -x $(GYM_RUNTIME)/bin/python && echo $(abspath $(GYM_RUNTIME))/bin/python) \
 		$(BIN)/python -m pytest
 
@@ -82,23 +101,26 @@ browser-deps:
 	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
 new: venv
-	@test -n "$(PAGE)" || { echo "usage: make new PAGE=datasets/organize-datasets.md"; exit 2; }
-	$(DOCPLAN) new $(PAGE)
+	@test -n "$$PAGE" || { echo "usage: make new PAGE=datasets/organize-datasets.md"; exit 2; }
+	$(DOCPLAN) new -- "$$PAGE"
 
 upgrade-review: venv
-	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make upgrade-review FROM=0.7.0 TO=0.8.0"; exit 2; }
-	PYTHONPATH=tools $(BIN)/python -m accuracy upgrade-review $(FROM) $(TO)
+	@test -n "$$FROM" -a -n "$$TO" || { echo "usage: make upgrade-review FROM=0.7.0 TO=0.8.0"; exit 2; }
+	$(ACCURACY) upgrade-review -- "$$FROM" "$$TO"
 
 bench: venv
-	$(BIN)/python tools/benchmark.py
+	$(BIN)/python -m benchmark
 
-# Refresh requirements.lock from the direct pins in pyproject.toml, in a clean venv.
+# Regenerate the hashed requirements.lock from the pins in pyproject.toml (every extra),
+# with uv, keeping the locked versions that still satisfy them. Written beside, then moved,
+# so a failed run leaves the old lock whole.
+UV_VERSION := 0.13.9
 lock:
-	rm -rf $(OUT)/lockenv && $(PYTHON) -m venv $(OUT)/lockenv
-	$(OUT)/lockenv/bin/python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
-		print('\n'.join(p['dependencies'] + p['optional-dependencies']['test']))" > $(OUT)/lock-input.txt
-	$(OUT)/lockenv/bin/python -m pip install --quiet -r $(OUT)/lock-input.txt
-	{ sed -n '1,2p' requirements.lock; $(OUT)/lockenv/bin/python -m pip freeze; } > $(OUT)/requirements.lock
+	rm -rf $(OUT)/lockenv && mkdir -p $(OUT) && $(PYTHON) -m venv $(OUT)/lockenv
+	$(OUT)/lockenv/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	cp requirements.lock $(OUT)/requirements.lock
+	$(OUT)/lockenv/bin/uv pip compile pyproject.toml --all-extras --generate-hashes --python-version 3.11 \
+		--custom-compile-command "make lock" --quiet -o $(OUT)/requirements.lock
 	mv $(OUT)/requirements.lock requirements.lock
 
 clean:

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import os
 import re
-import sys
+import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "tools"))
+# The docplan extension is an installed package (`make venv` installs the project in editable mode).
 
 project = "NeMo Gym"
 author = "NVIDIA"
 copyright = "2026, NVIDIA Corporation"
-release = "0.7.0"  # the nemo-gym release these docs describe
+with (ROOT / "pyproject.toml").open("rb") as _pyproject:
+    release = tomllib.load(_pyproject)["tool"]["nemo-gym-docs"]["gym_version"]  # the nemo-gym release described
 html_title = "NeMo Gym Training"
 
 extensions = [
@@ -58,7 +59,7 @@ extlinks_detect_hardcoded_links = True
 # -- HTML output --------------------------------------------------------------
 html_theme = "furo"
 html_static_path = ["docs/_static"]
-html_css_files = ["docplan.css", "site.css"]
+html_css_files = ["site.css"]  # docplan adds its own stylesheet
 html_js_files = ["site.js"]
 html_favicon = "docs/_static/favicon.svg"  # also stops browsers asking for /favicon.ico
 templates_path = ["docs/_templates"]

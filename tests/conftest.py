@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from gym_release import ReleaseUnavailable, pinned_version, release_dir
+from accuracy.gym_release import ReleaseUnavailable, pinned_version, release_dir
 
 # Sphinx colours its output when CI=true; the tests read that output, so keep it plain.
 os.environ["NO_COLOR"] = "1"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from linkcheck import classify  # noqa: E402
+from linkcheck import classify
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,14 +65,32 @@ def test_pre_commit_runs_ruff_yaml_toml_and_docplan():
     assert {"check-yaml", "check-toml", "ruff", "docplan-check"} <= ids
 
 
-def test_pins_are_exact_and_the_lock_covers_them():
+def read_lock() -> dict[str, tuple[str, list[str]]]:
+    """requirements.lock as {name: (version, sha256 hashes)}."""
+    lock: dict[str, tuple[str, list[str]]] = {}
+    name = ""
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        pin = re.match(r"^([A-Za-z0-9_.-]+)==(\S+)", line)
+        if pin:
+            name = pin[1].lower().replace("_", "-")
+            lock[name] = (pin[2], [])
+        elif line.strip().startswith("--hash=sha256:"):
+            lock[name][1].append(line.strip().removeprefix("--hash=sha256:").rstrip(" \\"))
+    return lock
+
+
+def test_pins_are_exact_and_the_hashed_lock_covers_them():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    lock = {line.split("==")[0].lower().replace("_", "-"): line.split("==")[1].strip()
-            for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line}
-    for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
-        name, version = requirement.split("==")
-        assert lock[name.lower()] == version, requirement
-    assert lock["sphinx"].startswith("9.0.")
+    lock = read_lock()
+    pins = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    for requirement in pins:
+        name, version = requirement.split("#")[0].strip().split("==")
+        assert lock[name.lower()][0] == version, requirement
+    assert lock["sphinx"][0].startswith("9.0.")
+    assert "ruff" in lock and "setuptools" in lock
+    unhashed = [name for name, (_, hashes) in lock.items() if not hashes]
+    assert not unhashed, f"locked without a hash: {unhashed}"
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for _, hashes in lock.values() for h in hashes)
 
 
 def test_linkcheck_tells_unreachable_from_broken():
@@ -88,8 +106,27 @@ def test_linkcheck_tells_unreachable_from_broken():
     assert counts == {"unreachable": 2, "broken": 1, "working": 1}
 
 
-def test_make_check_runs_the_plan_checker_quickly():
-    result = subprocess.run([sys.executable, "-m", "docplan", "check"], cwd=ROOT, capture_output=True, text=True,
-                            env={"PYTHONPATH": "tools", "PATH": "/usr/bin:/bin"})
+def test_the_installed_docplan_command_checks_the_site_quickly_without_path_settings():
+    # No PYTHONPATH, a bare PATH, another working directory's imports: only the editable install.
+    docplan = Path(sys.executable).with_name("docplan")
+    start = time.perf_counter()
+    result = subprocess.run([str(docplan), "check"], cwd=ROOT, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin"})
+    elapsed = time.perf_counter() - start
     assert result.returncode == 0, result.stderr
     assert "no drift" in result.stdout
+    assert elapsed < 3.0, f"docplan check took {elapsed:.2f} s (budget 3 s; `make bench` measures it unloaded)"
+
+
+@pytest.mark.parametrize("value", ["x.md; touch {marker}", "x.md`touch {marker}`", "$(touch {marker})",
+                                   "$(shell touch {marker})", "x.md' ; touch {marker} ; '"])
+def test_make_passes_page_from_and_to_as_text_never_as_commands(tmp_path, value):
+    marker = tmp_path / "INJECTED"
+    page = value.format(marker=marker)
+    new = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "new", f"PAGE={page}"],
+                         capture_output=True, text=True, timeout=120)
+    assert new.returncode != 0 and not marker.exists(), new.stdout + new.stderr
+    assert f"'{page}' is not in the plan" in new.stderr, "docplan must receive the value whole, as typed"
+    review = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "upgrade-review", f"FROM={page}",
+                             "TO="], capture_output=True, text=True, timeout=120)
+    assert review.returncode != 0 and "usage: make upgrade-review" in review.stdout and not marker.exists()

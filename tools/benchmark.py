@@ -1,6 +1,6 @@
 """Measure build, rebuild, check and live-preview performance, and page weight.
 
-Run with ``make bench``. Every figure is taken in one run on one machine, on a
+Run with ``make bench`` (``python -m benchmark``). Every figure is taken in one run on one machine, on a
 temporary copy of the site, and ratios compare runs made side by side
 (interleaved, median of several) so the machine's load affects both sides.
 The budgets are printed with each figure; the script exits 1 when one fails.
@@ -26,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+DOCPLAN = str(Path(sys.executable).with_name("docplan"))  # the console script installed beside Python
 EDITED_PAGE = "docs/training/datasets/validate-format.md"
 WITHOUT_DOCPLAN = "myst_parser,sphinx_design,sphinx_copybutton,sphinx.ext.extlinks"
 
@@ -33,7 +34,8 @@ WITHOUT_DOCPLAN = "myst_parser,sphinx_design,sphinx_copybutton,sphinx.ext.extlin
 def copy_site(target: Path) -> Path:
     target.mkdir(parents=True)
     shutil.copy2(ROOT / "conf.py", target / "conf.py")
-    for name in ("docs", "tools", "examples"):
+    shutil.copy2(ROOT / "pyproject.toml", target / "pyproject.toml")  # conf.py reads the release from it
+    for name in ("docs", "examples"):
         shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
     return target
 
@@ -91,8 +93,7 @@ def docplan_check(runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([PYTHON, "-m", "docplan", "check"], cwd=ROOT, env={**os.environ, "PYTHONPATH": "tools"},
-                       capture_output=True, check=False)
+        subprocess.run([DOCPLAN, "check"], cwd=ROOT, capture_output=True, check=False)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -115,7 +116,7 @@ def live_preview(site: Path, runs: int) -> float:
     port = free_port()
     server = subprocess.Popen(
         [PYTHON, "-m", "sphinx_autobuild", "-c", ".", "--host", "127.0.0.1", "--port", str(port),
-         "--watch", "tools", "--watch", "examples", "docs", "_b/live"],
+         "--watch", str(ROOT / "tools"), "--watch", "examples", "docs", "_b/live"],
         cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/training/datasets/validate-format.html"
     try:

@@ -3,7 +3,7 @@
 A link that answers 404 is broken: the run fails. A link that cannot be
 reached at all (no DNS, no route, refused, timed out) is reported as
 unreachable and does not fail the run, so the check is honest offline.
-Usage: python tools/linkcheck.py SRC OUT
+Usage: python -m linkcheck SRC OUT (or make linkcheck)
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ def classify(entries: list[dict]) -> tuple[list[dict], list[dict], Counter]:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m linkcheck SRC OUT", file=sys.stderr)
+        return 2
     src, out = Path(argv[0]), Path(argv[1])
     result = subprocess.run([sys.executable, "-m", "sphinx", "-c", ".", "-b", "linkcheck", "-q", str(src), str(out)])
     report = out / "output.json"

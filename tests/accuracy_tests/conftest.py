@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from accuracy.checks import Checker
 from accuracy.cli import SCHEMA, load_facts
-from gym_release import pinned_version
+from accuracy.gym_release import pinned_version
 
 
 @pytest.fixture(scope="session")

@@ -67,7 +67,7 @@ def test_reserved_keys_are_resolved_strings(facts):
 
 def test_an_unavailable_release_is_a_clear_message(tmp_path, monkeypatch):
     import pytest
-    from gym_release import ReleaseUnavailable, release_dir
+    from accuracy.gym_release import ReleaseUnavailable, release_dir
 
     monkeypatch.setenv("NEMO_GYM_DOCS_CACHE", str(tmp_path))
     with pytest.raises(ReleaseUnavailable) as caught:

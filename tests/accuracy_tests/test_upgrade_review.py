@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from itertools import takewhile
@@ -11,12 +10,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+ACCURACY = str(Path(sys.executable).with_name("docs-accuracy"))  # the installed console script
 
 
 @pytest.mark.slow
 def test_upgrade_review_lists_pages_whose_sources_changed(gym_release):
-    result = subprocess.run([sys.executable, "-m", "accuracy", "upgrade-review", "0.6.0", "0.7.0"], cwd=ROOT,
-                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": "tools"}, timeout=900)
+    result = subprocess.run([ACCURACY, "upgrade-review", "0.6.0", "0.7.0"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("nemo-gym 0.6.0 -> 0.7.0: ") and lines[0].endswith("file(s) changed.")
@@ -36,7 +36,6 @@ def test_upgrade_review_lists_pages_whose_sources_changed(gym_release):
 
 
 def test_upgrade_review_between_identical_releases_lists_nothing(gym_release):
-    result = subprocess.run([sys.executable, "-m", "accuracy", "upgrade-review", "0.7.0", "0.7.0"], cwd=ROOT,
-                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": "tools"})
+    result = subprocess.run([ACCURACY, "upgrade-review", "0.7.0", "0.7.0"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0
     assert result.stdout.splitlines() == ["nemo-gym 0.7.0 -> 0.7.0: 0 file(s) changed.", "0 page(s) to review."]

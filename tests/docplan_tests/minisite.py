@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 PLAN = """\
-schema_version: 1
+schema_version: 2
 root: guide
 counts:
   pages: 4
@@ -24,34 +24,32 @@ phases:
   1: {name: First, weeks: [1, 2]}
   2: {name: Second, weeks: [3, 4]}
 pages:
-  - page: index.md
+  index.md:
     title: Guide
     content_type: explanation
     template: hub
     jtbd: Find your way
     phase: 1
     week: 1
-  - page: topic/index.md
-    parent: index.md
-    title: Topic
-    content_type: explanation
-    jtbd: Understand the topic
-    phase: 1
-    week: 1
-  - page: topic/do-it.md
-    parent: topic/index.md
-    title: Do it
-    content_type: how-to
-    jtbd: Do the thing
-    phase: 1
-    week: 2
-  - page: topic/facts.md
-    parent: topic/index.md
-    title: Facts
-    content_type: reference
-    jtbd: Look things up
-    phase: 2
-    week: [3, 4]
+  topic/:
+    index.md:
+      title: Topic
+      content_type: explanation
+      jtbd: Understand the topic
+      phase: 1
+      week: 1
+    do-it.md:
+      title: Do it
+      content_type: how-to
+      jtbd: Do the thing
+      phase: 1
+      week: 2
+    facts.md:
+      title: Facts
+      content_type: reference
+      jtbd: Look things up
+      phase: 2
+      week: [3, 4]
 """
 
 PAGES = {

@@ -46,7 +46,7 @@ def test_missing_page_of_an_enforced_phase(tmp_path):
     pages = {k: v for k, v in PAGES.items() if k != "topic/facts.md"}
     pages["topic/index.md"] = pages["topic/index.md"].replace("facts\n", "")
     assert check(tmp_path, pages, phase=2) == [
-        f"docs/plan.yaml:{plan_line('  - page: topic/facts.md')}: WARNING: planned page docs/guide/topic/facts.md does not exist; it belongs to phase 2 "
+        f"docs/plan.yaml:{plan_line('    facts.md:')}: WARNING: planned page docs/guide/topic/facts.md does not exist; it belongs to phase 2 "
         "(week 3-4), and phases up to 2 must be complete. Fix: create it with 'make new PAGE=topic/facts.md', "
         "or set docplan_enforce_phase in conf.py below 2. [docplan.page-missing]"
     ]
@@ -98,7 +98,7 @@ def test_content_type_mismatch_names_the_plan_line(tmp_path):
     text = PAGES["topic/do-it.md"].replace("content_type: how-to", "content_type: reference")
     assert check(tmp_path, with_page("topic/do-it.md", text)) == [
         "docs/guide/topic/do-it.md:2: WARNING: content_type is 'reference', but the plan says 'how-to' "
-        f"(docs/plan.yaml:{plan_line('  - page: topic/do-it.md')}). Fix: set 'content_type: how-to' in the front matter, or change the page's "
+        f"(docs/plan.yaml:{plan_line('    do-it.md:')}). Fix: set 'content_type: how-to' in the front matter, or change the page's "
         "content_type in the plan. [docplan.content-type-mismatch]"
     ]
 

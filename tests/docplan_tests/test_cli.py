@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from .minisite import PAGES, write_minisite
 
-TOOLS = Path(__file__).resolve().parents[2] / "tools"
+DOCPLAN = str(Path(sys.executable).with_name("docplan"))  # the installed console script
 
 
 def run(site: Path, *args: str) -> subprocess.CompletedProcess:
     conf = site / "conf.py"
     if not conf.exists():
         conf.write_text('docplan_plan = "plan.yaml"\ndocplan_enforce_phase = 2\n')
-    return subprocess.run([sys.executable, "-m", "docplan", *args], cwd=site, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(TOOLS)})
+    return subprocess.run([DOCPLAN, *args], cwd=site, capture_output=True, text=True)
 
 
 def test_check_passes_on_a_complete_site(tmp_path):

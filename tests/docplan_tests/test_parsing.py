@@ -32,16 +32,37 @@ def test_the_real_plan_lists_fifty_pages_with_the_true_counts():
     assert plan.hub().page == "index.md"
 
 
-def test_the_minisite_plan_parses():
+def test_the_minisite_plan_parses_with_parents_from_the_tree():
     plan, findings = parse_plan(PLAN, "plan.yaml")
     assert findings == []
+    assert [(p.page, p.parent) for p in plan.pages] == [
+        ("index.md", None), ("topic/index.md", "index.md"),
+        ("topic/do-it.md", "topic/index.md"), ("topic/facts.md", "topic/index.md")]
     assert [p.page for p in plan.children("topic/index.md")] == ["topic/do-it.md", "topic/facts.md"]
     assert plan.page("topic/facts.md").week == (3, 4)
     assert plan.page("topic/index.md").template == "topic-index"
+    # Each entry is located at its key, where a finding about the page points.
+    assert plan.page("topic/do-it.md").line == PLAN.splitlines().index("    do-it.md:") + 1
+
+
+def test_a_nested_directory_hangs_under_the_index_above_it():
+    sub = ("      deeper/:\n        index.md: {title: Deeper, content_type: explanation, jtbd: Go deeper, "
+           "phase: 1, week: 1}\n        leaf.md: {title: Leaf, content_type: how-to, jtbd: Do a leaf, "
+           "phase: 1, week: 1}\n")
+    text = PLAN.replace("    facts.md:\n", sub.replace("      ", "    ", 1).replace("\n        ", "\n      ")
+                        + "    facts.md:\n").replace("pages: 4", "pages: 6").replace(
+        "{explanation: 2, how-to: 1, reference: 1}", "{explanation: 3, how-to: 2, reference: 1}").replace(
+        "{1: 3, 2: 1}", "{1: 5, 2: 1}")
+    plan, findings = parse_plan(text, "plan.yaml")
+    assert findings == []
+    assert plan.page("topic/deeper/index.md").parent == "topic/index.md"
+    assert plan.page("topic/deeper/leaf.md").parent == "topic/deeper/index.md"
+    assert [p.page for p in plan.children("topic/index.md")] == [
+        "topic/do-it.md", "topic/deeper/index.md", "topic/facts.md"]
 
 
 def test_invalid_yaml_points_at_the_line():
-    text = PLAN.replace("  - page: topic/do-it.md\n", "  - page: [topic/do-it.md\n")
+    text = PLAN.replace("    do-it.md:\n", "    do-it.md: [\n")
     [message] = messages(text)
     assert message.startswith("plan.yaml:")
     assert "WARNING: the plan is not valid YAML" in message
@@ -49,42 +70,72 @@ def test_invalid_yaml_points_at_the_line():
 
 
 def test_unknown_page_key_is_located():
-    text = PLAN.replace("    jtbd: Do the thing\n", "    jtbd: Do the thing\n    owner: me\n")
-    line = text.splitlines().index("    owner: me") + 1
+    text = PLAN.replace("      jtbd: Do the thing\n", "      jtbd: Do the thing\n      owner: me\n")
+    line = text.splitlines().index("      owner: me") + 1
     assert messages(text) == [
-        f"plan.yaml:{line}: WARNING: unknown key 'owner' in a page entry; expected one of: page, parent, "
+        f"plan.yaml:{line}: WARNING: unknown key 'owner' in page 'topic/do-it.md'; expected one of: "
         "title, content_type, template, jtbd, phase, week. Fix: remove 'owner' or correct its spelling. "
         "[docplan.plan-schema]"
     ]
 
 
+@pytest.mark.parametrize("key", ["page", "parent"])
+def test_a_path_or_parent_key_is_derived_so_it_is_reported(key):
+    text = PLAN.replace("      jtbd: Do the thing\n", f"      jtbd: Do the thing\n      {key}: topic/index.md\n")
+    line = text.splitlines().index(f"      {key}: topic/index.md") + 1
+    assert messages(text) == [
+        f"plan.yaml:{line}: WARNING: page 'topic/do-it.md' has a '{key}' key; the {'path' if key == 'page' else key} "
+        f"comes from the entry's place in the tree. Fix: remove '{key}'. [docplan.plan-schema]"
+    ]
+
+
 def test_duplicate_page():
-    extra = ("  - page: topic/do-it.md\n    parent: topic/index.md\n    title: Again\n"
-             "    content_type: how-to\n    jtbd: Again\n    phase: 1\n    week: 1\n")
-    text = PLAN + extra
-    line = len(PLAN.splitlines()) + 1
-    first = PLAN.splitlines().index("  - page: topic/do-it.md") + 1
-    found = messages(text)
-    assert (f"plan.yaml:{line}: WARNING: page 'topic/do-it.md' is planned twice (first at line {first}). "
-            "Fix: remove one of the two entries. [docplan.plan-schema]") in found
+    text = PLAN.replace("    facts.md:\n", "    do-it.md: {title: Again, content_type: how-to, jtbd: Again, "
+                        "phase: 1, week: 1}\n    facts.md:\n")
+    line = text.splitlines().index("    do-it.md: {title: Again, content_type: how-to, jtbd: Again, "
+                                   "phase: 1, week: 1}") + 1
+    first = PLAN.splitlines().index("    do-it.md:") + 1
+    assert (f"plan.yaml:{line}: WARNING: duplicate key 'do-it.md' (first at line {first}). "
+            "Fix: remove one of the two keys. [docplan.plan-schema]") in messages(text)
 
 
 def test_unknown_content_type():
-    text = PLAN.replace("    content_type: how-to\n", "    content_type: tutorial\n")
-    line = text.splitlines().index("    content_type: tutorial") + 1
+    text = PLAN.replace("      content_type: how-to\n", "      content_type: tutorial\n")
+    line = text.splitlines().index("      content_type: tutorial") + 1
     found = messages(text)
     assert (f"plan.yaml:{line}: WARNING: page 'topic/do-it.md' has content_type 'tutorial', which is not one of: "
             "explanation, how-to, reference. Fix: use one of the content types, or add it under "
             "'content_types'. [docplan.plan-schema]") in found
 
 
-def test_parent_that_is_not_planned():
-    text = PLAN.replace("    parent: topic/index.md\n    title: Do it", "    parent: topics/index.md\n    title: Do it")
-    line = text.splitlines().index("    parent: topics/index.md") + 1
-    found = messages(text)
-    assert (f"plan.yaml:{line}: WARNING: page 'topic/do-it.md' has parent 'topics/index.md', which is not a "
-            "planned page. Fix: list the parent page before its children, or correct the parent's path. "
-            "[docplan.plan-schema]") in found
+def test_a_directory_without_an_index_page():
+    start = PLAN.index("    index.md:\n      title: Topic")
+    end = PLAN.index("    do-it.md:")
+    text = PLAN[:start] + PLAN[end:]
+    line = text.splitlines().index("  topic/:") + 1
+    assert (f"plan.yaml:{line}: WARNING: directory 'topic/' has no 'index.md'; the pages of a directory are "
+            "listed in the toctree of its index page. Fix: add an 'index.md:' entry to directory 'topic/'. "
+            "[docplan.plan-schema]") in messages(text)
+
+
+@pytest.mark.parametrize(("key", "message"), [
+    ("notes.txt", "'notes.txt' in directory 'topic/' is neither a page ('name.md') nor a directory ('name/')."),
+    ("a/b.md", "'a/b.md' in directory 'topic/' is neither a page ('name.md') nor a directory ('name/')."),
+    ("a/b/", "'a/b/' in directory 'topic/' must name one directory, such as 'datasets/'."),
+])
+def test_an_entry_that_is_neither_a_page_nor_one_directory(key, message):
+    text = PLAN.replace("    do-it.md:\n", f"    {key}:\n")
+    line = text.splitlines().index(f"    {key}:") + 1
+    assert any(m.startswith(f"plan.yaml:{line}: WARNING: {message}") for m in messages(text)), messages(text)
+
+
+def test_a_flat_version_1_plan_gets_one_message_saying_how_to_convert():
+    text = PLAN.replace("schema_version: 2", "schema_version: 1")
+    assert messages(text) == [
+        "plan.yaml:1: WARNING: schema_version is 1; this docplan reads version 2, whose 'pages' nest by directory "
+        "('name/:' holding its 'name.md:' entries). Fix: nest the pages by directory, drop their 'page' and "
+        "'parent' keys, and set schema_version: 2. [docplan.plan-schema]"
+    ]
 
 
 def test_counts_that_disagree_with_the_pages():
@@ -97,16 +148,17 @@ def test_counts_that_disagree_with_the_pages():
 
 
 def test_duplicate_key_and_missing_key():
-    text = PLAN.replace("    title: Facts\n", "    title: Facts\n    title: Facts again\n")
+    text = PLAN.replace("      title: Facts\n", "      title: Facts\n      title: Facts again\n")
     found = messages(text)
     assert any("duplicate key 'title' (first at line" in m for m in found)
-    text = PLAN.replace("    jtbd: Look things up\n", "")
-    assert any("a page entry has no 'jtbd' key. Fix: add 'jtbd: ...' to a page entry." in m
-               for m in messages(text))
+    text = PLAN.replace("      jtbd: Look things up\n", "")
+    line = text.splitlines().index("    facts.md:") + 1
+    assert (f"plan.yaml:{line}: WARNING: page 'topic/facts.md' has no 'jtbd' key. Fix: add 'jtbd: ...' to "
+            "page 'topic/facts.md'. [docplan.plan-schema]") in messages(text)
 
 
 def test_week_outside_its_phase():
-    text = PLAN.replace("    week: [3, 4]", "    week: 9")
+    text = PLAN.replace("      week: [3, 4]", "      week: 9")
     assert any("page 'topic/facts.md' is planned for week 9, outside phase 2 (weeks 3-4)." in m
                for m in messages(text))
 

@@ -52,7 +52,8 @@ def livehtml_command(out_dir: Path) -> list[str]:
 
 def copy_site(target: Path) -> Path:
     target.mkdir(parents=True)
-    shutil.copy2(ROOT / "conf.py", target / "conf.py")
+    for name in ("conf.py", "pyproject.toml"):  # conf.py reads the release from pyproject.toml
+        shutil.copy2(ROOT / name, target / name)
     for name in ("docs", "tools", "examples"):
         shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "_build"))
     return target

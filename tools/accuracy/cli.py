@@ -12,10 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-from gym_release import ReleaseUnavailable, cache_root, pinned_version, release_dir
-
 from .blocks import read_page
 from .checks import check_pages
+from .gym_release import ReleaseUnavailable, cache_root, pinned_version, release_dir
 from .review import command_changes, field_changes
 from .source import GymFacts, read_facts
 

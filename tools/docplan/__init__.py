@@ -3,7 +3,7 @@
 The plan (a YAML file) lists every page of a section with its content type,
 job to be done, phase and place in the toctree. docplan checks the pages
 against it, as a Sphinx extension (``docplan.sphinx_ext``) on every build and
-as a command-line tool (``python -m docplan``) without Sphinx.
+as a command-line tool (``docplan``, or ``python -m docplan``) without Sphinx.
 
 Modules, one job each:
 
@@ -15,7 +15,14 @@ Modules, one job each:
 - ``report``: the content-type matrix and phase status;
 - ``scaffold``: new pages from their template;
 - ``sphinx_ext``: the Sphinx hooks, and nothing else;
+- ``config``: the settings and their defaults, read by both front ends;
 - ``cli``: the command-line front end.
 """
 
-__version__ = "1.0.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    # The project's version, from pyproject.toml through the installed package's metadata.
+    __version__ = version("nemo-gym-training-docs")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"

@@ -1,4 +1,4 @@
-"""``python -m docplan``: the plan checks and reports, without Sphinx.
+"""``docplan`` (or ``python -m docplan``): the plan checks and reports, without Sphinx.
 
 Commands: ``check`` (exit 1 on drift, with the build's messages), ``matrix``
 (content-type matrix and gaps), ``status`` (progress by phase and week) and
@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from .checks import Site, check_site
+from .config import DEFAULTS
 from .model import display_path
 from .parsing import load_plan
 from .report import build_report, format_matrix, format_status
 from .scaffold import PageExists, create_page
-
-DEFAULTS = {"docplan_plan": "plan.yaml", "docplan_enforce_phase": 1}
 
 
 def read_conf(conf: Path) -> dict[str, Any]:

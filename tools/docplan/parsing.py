@@ -2,6 +2,12 @@
 
 Parsing never raises on bad input: it returns the findings, each pointing at
 the line of the offending key or value, and a plan only when there are none.
+
+The plan's ``pages`` section is the site's tree: a mapping whose keys are
+pages (``name.md``) and directories (``name/``, mapping to their own entries),
+in toctree order. A page's place in the tree gives its parent: a directory's
+``index.md`` is listed by the index of the directory above, every other page
+by its own directory's ``index.md``, and the top ``index.md`` is the hub.
 """
 
 from __future__ import annotations
@@ -24,12 +30,11 @@ TOP_LEVEL_KEYS = {
     "phases": True,
     "pages": True,
 }
+# A new top-level section is one more key above and one more parse step in _build_plan.
 CONTENT_TYPE_KEYS = {"label": True, "default_template": True, "description": False}
 TEMPLATE_KEYS = {"required_sections": True}
 PHASE_KEYS = {"name": True, "goal": False, "weeks": True}
 PAGE_KEYS = {
-    "page": True,
-    "parent": False,
     "title": True,
     "content_type": True,
     "template": False,
@@ -37,8 +42,10 @@ PAGE_KEYS = {
     "phase": True,
     "week": True,
 }
-COUNTS_KEYS = {"pages": False, "by_content_type": False, "by_phase": False, "seed_summary": False}
-SCHEMA_VERSION = 1
+DERIVED_KEYS = {"page": "the path comes from the entry's place in the tree",
+                "parent": "the parent comes from the entry's place in the tree"}
+COUNTS_KEYS = {"pages": False, "by_content_type": False, "by_phase": False}
+SCHEMA_VERSION = 2  # 2: pages nested by directory, parents derived (1 was a flat list with 'parent:')
 
 
 @dataclass
@@ -133,7 +140,7 @@ def _plain(value: Value) -> Any:
 def _check_keys(mapping: Value, spec: dict[str, bool], what: str, problems: _Problems) -> bool:
     """Report unknown and missing keys of ``mapping``; True when all required keys exist."""
     if not isinstance(mapping.data, dict):
-        problems.add(mapping.line, f"{what} must be a mapping (got {_type_name(mapping.data)}).",
+        problems.add(mapping.where, f"{what} must be a mapping (got {_type_name(mapping.data)}).",
                      f"write {what} as 'key: value' lines.")
         return False
     allowed = ", ".join(spec)
@@ -144,7 +151,7 @@ def _check_keys(mapping: Value, spec: dict[str, bool], what: str, problems: _Pro
     complete = True
     for key, required in spec.items():
         if required and key not in mapping.data:
-            problems.add(mapping.line, f"{what} has no '{key}' key.", f"add '{key}: ...' to {what}.")
+            problems.add(mapping.where, f"{what} has no '{key}' key.", f"add '{key}: ...' to {what}.")
             complete = False
     return complete
 
@@ -188,8 +195,11 @@ def _build_plan(root: Value, path: Path, problems: _Problems) -> Plan | None:
     top = root.data
     if top["schema_version"].data != SCHEMA_VERSION:
         problems.add(top["schema_version"].where,
-                     f"schema_version is {top['schema_version'].data!r}; this docplan reads version {SCHEMA_VERSION}.",
-                     f"set schema_version: {SCHEMA_VERSION}.")
+                     f"schema_version is {top['schema_version'].data!r}; this docplan reads version {SCHEMA_VERSION}, "
+                     "whose 'pages' nest by directory ('name/:' holding its 'name.md:' entries).",
+                     f"nest the pages by directory, drop their 'page' and 'parent' keys, and set "
+                     f"schema_version: {SCHEMA_VERSION}.")
+        return None  # a plan of another version fails every later check; this one message says it all
     governed = top["root"]
     if _expect(governed, str, "root", problems) and (
             PurePosixPath(governed.data).is_absolute() or ".." in PurePosixPath(governed.data).parts):
@@ -271,85 +281,100 @@ def _parse_phases(node: Value, problems: _Problems) -> dict[int, Phase]:
 
 def _parse_pages(node: Value, content_types: dict[str, ContentType], templates: dict[str, Template],
                  phases: dict[int, Phase], problems: _Problems) -> list[PlannedPage] | None:
-    if not _expect(node, list, "pages", problems):
+    """The pages of the tree under ``pages``, depth first in file order, parents derived."""
+    if not isinstance(node.data, dict):
+        problems.add(node.where, f"pages must be a mapping of pages and directories (got {_type_name(node.data)}).",
+                     "write each page as 'name.md:' and each directory as 'name/:' with its pages indented below.")
         return None
     pages: list[PlannedPage] = []
-    seen: dict[str, int] = {}
-    for item in node.data:
-        if not _check_keys(item, PAGE_KEYS, "a page entry", problems):
-            continue
-        entry = item.data
-        name = entry["page"]
-        if not _expect(name, str, "page", problems):
-            continue
-        page = name.data
-        where = f"page '{page}'"
-        pure = PurePosixPath(page)
-        if pure.suffix != ".md" or pure.is_absolute() or ".." in pure.parts:
-            problems.add(name.where, f"{where} must be a relative path to a .md file inside the root directory.",
-                         "write it like 'datasets/format-specification.md'.")
-            continue
-        if page in seen:
-            problems.add(name.where, f"{where} is planned twice (first at line {seen[page]}).",
-                         "remove one of the two entries.")
-            continue
-        seen[page] = item.line
-
-        parent = entry.get("parent")
-        parent_page = None
-        if parent is not None:
-            parent_page = parent.data
-            if not _is_name(parent_page) or parent_page not in seen or parent_page == page:
-                later = any(isinstance(i.data, dict) and getattr(i.data.get("page"), "data", None) == parent_page
-                            for i in node.data)
-                detail = "is listed after it" if later and parent_page != page else "is not a planned page"
-                problems.add(parent.where, f"{where} has parent '{parent_page}', which {detail}.",
-                             "list the parent page before its children, or correct the parent's path.")
-                continue
-
-        content_type = entry["content_type"]
-        if not _is_name(content_type.data) or content_type.data not in content_types:
-            problems.add(content_type.where,
-                         f"{where} has content_type '{content_type.data}', which is not one of: "
-                         f"{', '.join(content_types)}.",
-                         "use one of the content types, or add it under 'content_types'.")
-            continue
-        template_name = entry.get("template")
-        template = template_name.data if template_name else content_types[content_type.data].default_template
-        if not _is_name(template) or template not in templates:
-            problems.add(template_name.where if template_name else content_type.where,
-                         f"{where} uses template '{template}', which is not one of: {', '.join(templates)}.",
-                         "use one of the templates, or add it under 'templates'.")
-            continue
-        phase = entry["phase"]
-        if not _is_name(phase.data) or phase.data not in phases:
-            problems.add(phase.where, f"{where} is in phase {phase.data!r}, which is not one of: "
-                         f"{', '.join(map(str, phases))}.", "use a phase listed under 'phases'.")
-            continue
-        week = _week_range(entry["week"], f"{where} week", problems)
-        if week is None:
-            continue
-        first, last = phases[phase.data].weeks
-        if not (first <= week[0] and week[1] <= last):
-            problems.add(entry["week"].where, f"{where} is planned for week {_plain(entry['week'])}, outside "
-                         f"phase {phase.data} (weeks {first}-{last}).",
-                         "move the week into the phase's range, or move the page to another phase.")
-            continue
-        texts = {}
-        for key in ("title", "jtbd"):
-            if _expect(entry[key], str, f"{where} {key}", problems):
-                texts[key] = entry[key].data.strip()
-        if len(texts) < 2:
-            continue
-        pages.append(PlannedPage(page=page, title=texts["title"], content_type=content_type.data,
-                                 template=template, jtbd=texts["jtbd"], phase=phase.data, week=week,
-                                 parent=parent_page, line=item.line))
-    roots = [p for p in pages if p.parent is None]
-    if pages and len(roots) != 1:
-        names = ", ".join(f"'{p.page}' (line {p.line})" for p in roots) or "none"
-        problems.add(node.where, f"the plan needs exactly one page without a parent (the hub); found {names}.",
-                     "give every page but the hub a 'parent'.")
+    _walk(node, "", None, content_types, templates, phases, pages, problems)
     return pages
+
+
+def _walk(directory: Value, prefix: str, above: str | None, content_types: dict[str, ContentType],
+          templates: dict[str, Template], phases: dict[int, Phase], pages: list[PlannedPage],
+          problems: _Problems) -> None:
+    """Add the pages of one directory (``prefix`` such as 'datasets/'); ``above`` is the index that lists it."""
+    where_dir = f"directory '{prefix}'" if prefix else "the top of 'pages'"
+    entries: dict[str, Value] = directory.data
+    if "index.md" not in entries:
+        problems.add(directory.where, f"{where_dir} has no 'index.md'; the pages of a directory are listed in the "
+                     "toctree of its index page" + ("." if prefix else ", and the top index.md is the hub."),
+                     f"add an 'index.md:' entry to {where_dir}.")
+        return
+    index = prefix + "index.md"
+    for name, value in entries.items():
+        if name.endswith("/"):
+            child = name.rstrip("/")
+            if not child or "/" in child or child in {".", ".."}:
+                problems.add(value.where, f"'{name}' in {where_dir} must name one directory, such as 'datasets/'.",
+                             "nest each directory inside its parent instead of writing a path.")
+            elif not isinstance(value.data, dict) or not value.data:
+                problems.add(value.where, f"directory '{prefix}{name}' must hold its pages ('name.md:' entries).",
+                             f"list the pages of '{prefix}{name}' below it, indented, or remove it.")
+            else:
+                _walk(value, prefix + name, index, content_types, templates, phases, pages, problems)
+            continue
+        pure = PurePosixPath(name)
+        if pure.suffix != ".md" or len(pure.parts) != 1 or name.startswith("."):
+            problems.add(value.where, f"'{name}' in {where_dir} is neither a page ('name.md') nor a directory "
+                         "('name/').", "write a page as 'name.md:' and a directory as 'name/:'.")
+            continue
+        page = prefix + name
+        parent = above if page == index else index
+        entry = _parse_entry(value, page, parent, content_types, templates, phases, problems)
+        if entry is not None:
+            pages.append(entry)
+
+
+def _parse_entry(item: Value, page: str, parent: str | None, content_types: dict[str, ContentType],
+                 templates: dict[str, Template], phases: dict[int, Phase],
+                 problems: _Problems) -> PlannedPage | None:
+    where = f"page '{page}'"
+    if isinstance(item.data, dict):
+        for key, reason in DERIVED_KEYS.items():
+            if key in item.data:
+                problems.add(item.data[key].where, f"{where} has a '{key}' key; {reason}.", f"remove '{key}'.")
+                del item.data[key]
+    if not _check_keys(item, PAGE_KEYS, where, problems):
+        return None
+    entry = item.data
+    content_type = entry["content_type"]
+    if not _is_name(content_type.data) or content_type.data not in content_types:
+        problems.add(content_type.where,
+                     f"{where} has content_type '{content_type.data}', which is not one of: "
+                     f"{', '.join(content_types)}.",
+                     "use one of the content types, or add it under 'content_types'.")
+        return None
+    template_name = entry.get("template")
+    template = template_name.data if template_name else content_types[content_type.data].default_template
+    if not _is_name(template) or template not in templates:
+        problems.add(template_name.where if template_name else content_type.where,
+                     f"{where} uses template '{template}', which is not one of: {', '.join(templates)}.",
+                     "use one of the templates, or add it under 'templates'.")
+        return None
+    phase = entry["phase"]
+    if not _is_name(phase.data) or phase.data not in phases:
+        problems.add(phase.where, f"{where} is in phase {phase.data!r}, which is not one of: "
+                     f"{', '.join(map(str, phases))}.", "use a phase listed under 'phases'.")
+        return None
+    week = _week_range(entry["week"], f"{where} week", problems)
+    if week is None:
+        return None
+    first, last = phases[phase.data].weeks
+    if not (first <= week[0] and week[1] <= last):
+        problems.add(entry["week"].where, f"{where} is planned for week {_plain(entry['week'])}, outside "
+                     f"phase {phase.data} (weeks {first}-{last}).",
+                     "move the week into the phase's range, or move the page to another phase.")
+        return None
+    texts = {}
+    for key in ("title", "jtbd"):
+        if _expect(entry[key], str, f"{where} {key}", problems):
+            texts[key] = entry[key].data.strip()
+    if len(texts) < 2:
+        return None
+    return PlannedPage(page=page, title=texts["title"], content_type=content_type.data, template=template,
+                       jtbd=texts["jtbd"], phase=phase.data, week=week, parent=parent, line=item.where)
 
 
 def _check_counts(node: Value, pages: list[PlannedPage], problems: _Problems) -> None:

@@ -20,24 +20,28 @@ from sphinx.util import logging
 
 from . import __version__
 from .checks import Site, check_site
+from .config import DEFAULTS
 from .model import Finding, Plan
 from .parsing import load_plan
 from .report import build_report, write_report
+from .styles import badge_class, badge_css
 from .subtypes import WARNING_TYPE
 
 logger = logging.getLogger(__name__)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    # Rebuild "": neither value changes how a page is read, so editing them must not re-read the site.
-    app.add_config_value("docplan_plan", "plan.yaml", "", types=frozenset({str}))
-    app.add_config_value("docplan_enforce_phase", 1, "", types=frozenset({int}))
+    # Rebuild "": no setting changes how a page is read, so editing one must not re-read the site.
+    for name, default in DEFAULTS.items():
+        app.add_config_value(name, default, "", types=frozenset({type(default)}))
     app.connect("builder-inited", load_plan_into_env)
+    app.connect("builder-inited", add_stylesheet)
     app.connect("env-get-outdated", pages_with_changed_entries)
     app.connect("doctree-read", add_badge_and_job)
     app.connect("env-updated", check_whole_site)
     app.connect("html-page-context", add_meta_description)
     app.connect("build-finished", write_matrix_report)
+    app.connect("build-finished", write_stylesheet)
     return {
         "version": __version__,
         "env_version": 2,
@@ -52,6 +56,27 @@ def load_plan_into_env(app: Sphinx) -> None:
     env.docplan_previous_plan = getattr(env, "docplan_plan", None)
     env.docplan_plan = plan
     env.docplan_plan_findings = findings
+
+
+STYLESHEET = "docplan.css"
+
+
+def add_stylesheet(app: Sphinx) -> None:
+    if app.builder.format == "html":
+        app.add_css_file(STYLESHEET)
+
+
+def write_stylesheet(app: Sphinx, exception: Exception | None) -> None:
+    """The badge styles for the plan's content types, written after Sphinx copied the static files."""
+    plan: Plan | None = app.env.docplan_plan
+    if exception is not None or plan is None or app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    css = badge_css(plan.content_types)
+    target = static / STYLESHEET
+    if not target.is_file() or target.read_text(encoding="utf-8") != css:
+        target.write_text(css, encoding="utf-8")
 
 
 def pages_with_changed_entries(app: Sphinx, env: BuildEnvironment, added: set[str],
@@ -92,7 +117,7 @@ def add_badge_and_job(app: Sphinx, doctree: nodes.document) -> None:
     meta = nodes.paragraph(classes=["docplan-meta"])
     if content_type:
         meta += nodes.inline(content_type.label, content_type.label,
-                             classes=["docplan-badge", f"docplan-badge-{content_type.name}"])
+                             classes=["docplan-badge", badge_class(content_type.name)])
         meta += nodes.Text(" ")  # so copied text and search snippets read "How-to Speed up ..."
     meta += nodes.inline(entry.jtbd, entry.jtbd, classes=["docplan-job"])
     section.insert(1, meta)

@@ -13,7 +13,7 @@ SUBTYPES: dict[str, str] = {
     "plan-schema": (
         "The plan file does not follow the schema: an unknown or missing key, a value of "
         "the wrong type, a duplicate page, an unknown content type, template or phase, a "
-        "parent that is not planned, or counts that disagree with the page list."
+        "directory without an index page, or counts that disagree with the page list."
     ),
     "page-missing": "A planned page of an enforced phase does not exist.",
     "page-unplanned": "A page under the governed directory is not in the plan.",

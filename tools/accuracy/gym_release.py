@@ -15,7 +15,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # tools/accuracy/ -> the repository
 # The wheel declares Requires-Python >= 3.13.14; pip needs a target that satisfies it.
 WHEEL_PYTHON_TARGET = "3.13.14"
 
