@@ -41,6 +41,36 @@ class ConsoleBlock:
         return f"{self.page}:{self.line}"
 
 
+@dataclass
+class FileBlock:
+    """A code block the page asks the reader to save: the line before it ends with the
+    file's relative path in inline code and a colon (``\`configs/x.yaml\`:``)."""
+
+    page: Path
+    line: int
+    destination: str
+    text: str
+
+
+SAVED_AS = re.compile(r"`(?P<path>[\w.][\w./-]*\.[\w]+)`:\s*$")
+
+
+def page_steps(path: Path) -> list[ConsoleBlock | FileBlock]:
+    """The console blocks and the files to save, in page order."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    items: list[ConsoleBlock | FileBlock] = list(console_blocks(path))
+    for block in read_page(path).blocks:
+        if block.language in ("console", "bash", "sh", "shell", "") or block.language.startswith("{"):
+            continue
+        above = block.line - 2
+        while above >= 0 and not lines[above].strip():
+            above -= 1
+        match = SAVED_AS.search(lines[above]) if above >= 0 else None
+        if match and ".." not in match["path"].split("/"):
+            items.append(FileBlock(path, block.line, match["path"], block.text))
+    return sorted(items, key=lambda item: item.line)
+
+
 def console_blocks(path: Path) -> list[ConsoleBlock]:
     """Every console block of the page at ``path``, in page order."""
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -4,6 +4,7 @@ default), print every difference as ``page:line: what``, write the report, exit 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from .run import run_pages, summary_line, write_report
@@ -22,10 +23,14 @@ def main(argv: list[str] | None = None) -> int:
     missing = [p for p in pages if not p.is_file()]
     if missing:
         parser.error(f"no such page: {missing[0]}")
-    results = run_pages(pages, ROOT, DOCS)
-    for result in results:
-        for failure in result.failures:
-            print(failure)
+    def progress(page, page_results):
+        for result in page_results:
+            for failure in result.failures:
+                print(failure, flush=True)
+        failed = sum(bool(r.failures) for r in page_results)
+        print(f"# {page}: {len(page_results)} blocks, {failed} failed", file=sys.stderr, flush=True)
+
+    results = run_pages(pages, ROOT, DOCS, progress=progress)
     counts = write_report(results, args.report, ROOT)
     print(summary_line(counts))
     return 1 if counts["failed"] else 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .blocks import console_blocks
+from .blocks import ConsoleBlock, console_blocks, page_steps
 from .sandbox import BlockResult, Environment, PageRun
 
 SANDBOXES = Path(__file__).with_name("sandboxes.yaml")
@@ -36,12 +36,15 @@ def default_environment(root: Path) -> Environment:
 
 def run_pages(pages: Iterable[Path], root: Path, docs: Path,
               environment: Environment | None = None,
-              sandboxes: dict[str, dict] | None = None) -> list[BlockResult]:
+              sandboxes: dict[str, dict] | None = None, progress=None) -> list[BlockResult]:
     environment = environment or default_environment(root)
     sandboxes = load_sandboxes() if sandboxes is None else sandboxes
     results: list[BlockResult] = []
     for page in pages:
-        results.extend(run_page(page, docs, environment, sandboxes))
+        page_results = run_page(page, docs, environment, sandboxes)
+        results.extend(page_results)
+        if progress and page_results:
+            progress(page, page_results)
     return results
 
 
@@ -59,9 +62,15 @@ def run_page(page: Path, docs: Path, environment: Environment,
         return [PageRun.skipped(b) for b in blocks]
     with PageRun(environment, spec.get("files"), spec.get("env"), spec.get("after")) as sandbox:
         if spec.get("follows"):
-            for block in console_blocks(docs / spec["follows"]):
-                sandbox.run(block)
-        return [sandbox.run(block) for block in blocks]
+            for item in page_steps(docs / spec["follows"]):
+                sandbox.run(item) if isinstance(item, ConsoleBlock) else sandbox.save(item)
+        results = []
+        for item in page_steps(page):
+            if isinstance(item, ConsoleBlock):
+                results.append(sandbox.run(item))
+            else:
+                sandbox.save(item)
+        return results
 
 
 def write_report(results: list[BlockResult], path: Path, root: Path) -> dict:

@@ -10,17 +10,29 @@ page the way they do in a reader's terminal. The project directory starts with
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .blocks import ConsoleBlock, Step
-from .matching import first_difference
+from .blocks import ConsoleBlock, FileBlock, Step
+from .matching import first_difference, lines_match
 
 COMMAND_TIMEOUT = 180  # seconds; a command that takes longer fails the block
+# Commands that run until stopped. They start in the background; the block goes on once the
+# ready line appears, and they stop (Ctrl-C, then every process of the run) when the next
+# server starts or the page ends. Their shown output is an excerpt: the shown lines must
+# appear in the real output in order, other lines may come between.
+SERVER_COMMANDS = ("gym env start", "ng_run")
+READY = re.compile(r"All (\d+) / \1 servers ready!")
+SERVER_TIMEOUT = float(os.environ.get("DOCEXEC_SERVER_TIMEOUT", "900"))  # first start builds venvs
+RUN_MARKER = "DOCEXEC_RUN_ID"  # set on every process a page starts, so cleanup finds them all
 
 
 @dataclass
@@ -62,6 +74,7 @@ class Environment:
     root: Path
     bin_dir: Path | None = None
     variables: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # project path -> text, e.g. env.yaml
 
 
 class PageRun:
@@ -85,6 +98,9 @@ class PageRun:
                 shutil.copytree(origin, target)
             else:
                 shutil.copyfile(origin, target)
+        for destination, text in environment.files.items():
+            (self.project / destination).write_text(text, encoding="utf-8")
+        self.run_id = uuid.uuid4().hex
         home = self._tmp / "home"
         home.mkdir()
         base = {
@@ -98,13 +114,14 @@ class PageRun:
             "COLUMNS": "100",
             "PYTHONDONTWRITEBYTECODE": "1",
             "DOCEXEC_REPO": str(environment.root),  # for the `after` steps of sandboxes.yaml
+            RUN_MARKER: self.run_id,
         }
         base.update(environment.variables)
         base.update(variables or {})
         (self._state / "env").write_text(
             "".join(f"export {k}={shlex.quote(v)}\n" for k, v in base.items()), encoding="utf-8")
         (self._state / "cwd").write_text(str(self.project), encoding="utf-8")
-        self._background: list[subprocess.Popen] = []
+        self._server: subprocess.Popen | None = None
 
     @staticmethod
     def skipped(block: ConsoleBlock) -> BlockResult:
@@ -118,9 +135,28 @@ class PageRun:
         self.close()
 
     def close(self) -> None:
-        for process in self._background:
-            _stop(process)
+        self.stop_server()
+        kill_marked(self.run_id)
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def stop_server(self) -> None:
+        if self._server is None:
+            return
+        if self._server.poll() is None:
+            os.killpg(self._server.pid, signal.SIGINT)  # Ctrl-C, as the reader stops it
+            try:
+                self._server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+        kill_marked(self.run_id)
+        _stop(self._server)
+        self._server = None
+
+    def save(self, block: FileBlock) -> None:
+        """Save a file block where the page says, relative to the current directory."""
+        target = Path((self._state / "cwd").read_text(encoding="utf-8").strip()) / block.destination
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(block.text, encoding="utf-8")
 
     def run(self, block: ConsoleBlock) -> BlockResult:
         if block.problem:
@@ -136,6 +172,8 @@ class PageRun:
         return result
 
     def _run_step(self, block: ConsoleBlock, step: Step) -> Failure | None:
+        if step.command.startswith(SERVER_COMMANDS):
+            return self._start_server(block, step)
         code, output = self.execute(step.command)
         real = output.splitlines()
         for trigger, action in self._after.items():
@@ -156,6 +194,40 @@ class PageRun:
                 return Failure(f"{block.page}:{line}",
                                f"{what}; `{_first_line(step.command)}` printed (exit {code}):\n{_indent(real)}")
         return None
+
+    def _start_server(self, block: ConsoleBlock, step: Step) -> Failure | None:
+        self.stop_server()
+        log = self._tmp / "server.log"
+        with log.open("w") as handle:
+            self._server = subprocess.Popen(
+                ["bash", "--noprofile", "--norc", "-c", self._script(f"exec {step.command}")],
+                stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, text=True,
+                start_new_session=True, env={"PATH": os.environ.get("PATH", "")})
+        where = f"{block.page}:{step.line}"
+        deadline = time.monotonic() + SERVER_TIMEOUT
+        while True:
+            output = log.read_text(errors="replace")
+            if READY.search(output):
+                break
+            if self._server.poll() is not None or time.monotonic() > deadline:
+                state = (f"exited with {self._server.returncode}" if self._server.poll() is not None
+                         else f"was not ready within {SERVER_TIMEOUT:.0f} s")
+                tail = output.splitlines()[-40:]
+                return Failure(where, f"`{_first_line(step.command)}` {state}:\n{_indent(tail)}")
+            time.sleep(0.5)
+        real = output.splitlines()
+        index = excerpt_difference(step.shown, real)
+        if index is not None:
+            return Failure(f"{block.page}:{step.shown_line + index}",
+                           f"shows {step.shown[index]!r}, which `{_first_line(step.command)}` does not print "
+                           f"(in this order) before it is ready:\n{_indent(real[-40:])}")
+        return None
+
+    def _script(self, command: str) -> str:
+        state = shlex.quote(str(self._state / "cwd")), shlex.quote(str(self._state / "env"))
+        return (f"cd \"$(cat {state[0]})\"\nset -a; . {state[1]}\nset +a\n"
+                # A shell starts background jobs with SIGINT ignored; the server must see Ctrl-C.
+                f"trap - INT\n{command}\n")
 
     def execute(self, command: str) -> tuple[int | None, str]:
         """Run one command as the reader would; returns (exit code or None on timeout, output)."""
@@ -180,6 +252,56 @@ class PageRun:
             _stop(process)
             return None, ""
         return process.returncode, output
+
+
+def excerpt_difference(shown: list[str], real: list[str]) -> int | None:
+    """Index of the first shown line that does not appear, in order, in the real output."""
+    position = 0
+    for index, line in enumerate(shown):
+        while position < len(real) and not lines_match(line, real[position]):
+            position += 1
+        if position == len(real):
+            return index
+        position += 1
+    return None
+
+
+def marked_pids(run_id: str) -> list[int]:
+    """Processes whose environment carries this page's run marker (Ray workers leave the
+    process group, so the group alone does not find them)."""
+    needle = f"{RUN_MARKER}={run_id}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue  # gone, or not ours to read
+    return pids
+
+
+def kill_marked(run_id: str, grace: float = 10) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        pids = marked_pids(run_id)
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while pids and time.monotonic() < deadline:
+            time.sleep(0.2)
+            pids = [pid for pid in pids if Path(f"/proc/{pid}").exists() and not _zombie(pid)]
+        if not pids:
+            return
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _stop(process: subprocess.Popen) -> None:
