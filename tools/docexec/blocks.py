@@ -43,8 +43,7 @@ class ConsoleBlock:
 
 @dataclass
 class FileBlock:
-    """A code block the page asks the reader to save: the line before it ends with the
-    file's relative path in inline code and a colon (``\`configs/x.yaml\`:``)."""
+    """A code block the page asks the reader to save, at the path the paragraph before it names."""
 
     page: Path
     line: int
@@ -52,7 +51,11 @@ class FileBlock:
     text: str
 
 
-SAVED_AS = re.compile(r"`(?P<path>[\w.][\w./-]*\.[\w]+)`:\s*$")
+_PATH = r"`(?P<path>[\w.][\w./-]*\.\w+)`"
+# The paragraph before a block names the file to save it as in one of two ways: it ends with
+# the path and a colon ("... as `configs/x.yaml`:"), or it starts with "Create `path`" or
+# "Replace `path`".
+SAVED_AS = (re.compile(_PATH + r":\s*$"), re.compile(r"^(?:Create|Replace) " + _PATH))
 
 
 def page_steps(path: Path) -> list[ConsoleBlock | FileBlock]:
@@ -60,15 +63,32 @@ def page_steps(path: Path) -> list[ConsoleBlock | FileBlock]:
     lines = path.read_text(encoding="utf-8").splitlines()
     items: list[ConsoleBlock | FileBlock] = list(console_blocks(path))
     for block in read_page(path).blocks:
-        if block.language in ("console", "bash", "sh", "shell", "") or block.language.startswith("{"):
+        if block.language in ("console", "bash", "sh", "shell", "text", "") or block.language.startswith("{"):
             continue
-        above = block.line - 2
-        while above >= 0 and not lines[above].strip():
-            above -= 1
-        match = SAVED_AS.search(lines[above]) if above >= 0 else None
-        if match and ".." not in match["path"].split("/"):
-            items.append(FileBlock(path, block.line, match["path"], block.text))
+        destination = saved_as(_paragraph_above(lines, block.line))
+        if destination and not (block.language == "json" and destination.endswith(".jsonl")):
+            # (a pretty-printed row shows one line of a JSONL file; it is not the file)
+            items.append(FileBlock(path, block.line, destination, block.text))
     return sorted(items, key=lambda item: item.line)
+
+
+def saved_as(paragraph: str) -> str | None:
+    for pattern in SAVED_AS:
+        match = pattern.search(paragraph)
+        if match and ".." not in match["path"].split("/") and not match["path"].startswith("/"):
+            return match["path"]
+    return None
+
+
+def _paragraph_above(lines: list[str], fence_line: int) -> str:
+    index = fence_line - 2
+    while index >= 0 and not lines[index].strip():
+        index -= 1
+    paragraph: list[str] = []
+    while index >= 0 and lines[index].strip() and not lines[index].lstrip().startswith(("```", "%", ":::")):
+        paragraph.insert(0, lines[index].strip())
+        index -= 1
+    return " ".join(paragraph)
 
 
 def console_blocks(path: Path) -> list[ConsoleBlock]:

@@ -21,6 +21,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from .blocks import ConsoleBlock, FileBlock, Step
 from .matching import first_difference, lines_match
 
@@ -156,7 +158,14 @@ class PageRun:
         """Save a file block where the page says, relative to the current directory."""
         target = Path((self._state / "cwd").read_text(encoding="utf-8").strip()) / block.destination
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(block.text, encoding="utf-8")
+        text = block.text
+        runtime = self.environment.files.get("env.yaml")
+        if target == self.project / "env.yaml" and runtime:
+            # The page's env.yaml goes over the runtime's (its head-server port, shared server
+            # virtualenvs and stand-in policy), key by key, as the reader's own machine would.
+            page = yaml.safe_load(text) or {}
+            text = yaml.safe_dump((yaml.safe_load(runtime) or {}) | page, sort_keys=False)
+        target.write_text(text, encoding="utf-8")
 
     def run(self, block: ConsoleBlock) -> BlockResult:
         if block.problem:
@@ -197,13 +206,15 @@ class PageRun:
 
     def _start_server(self, block: ConsoleBlock, step: Step) -> Failure | None:
         self.stop_server()
+        where = f"{block.page}:{step.line}"
+        if SERVER_TIMEOUT <= 0:
+            return Failure(where, "servers are turned off (DOCEXEC_SERVER_TIMEOUT=0)")
         log = self._tmp / "server.log"
         with log.open("w") as handle:
             self._server = subprocess.Popen(
                 ["bash", "--noprofile", "--norc", "-c", self._script(f"exec {step.command}")],
                 stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, text=True,
                 start_new_session=True, env={"PATH": os.environ.get("PATH", "")})
-        where = f"{block.page}:{step.line}"
         deadline = time.monotonic() + SERVER_TIMEOUT
         while True:
             output = log.read_text(errors="replace")
