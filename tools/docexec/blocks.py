@@ -52,10 +52,11 @@ class FileBlock:
 
 
 _PATH = r"`(?P<path>[\w.][\w./-]*\.\w+)`"
-# The paragraph before a block names the file to save it as in one of two ways: it ends with
-# the path and a colon ("... as `configs/x.yaml`:"), or it starts with "Create `path`" or
-# "Replace `path`".
-SAVED_AS = (re.compile(_PATH + r":\s*$"), re.compile(r"^(?:Create|Replace) " + _PATH))
+# The paragraph before a block names the file to save it as: it ends with the path and a colon
+# ("... as `configs/x.yaml`:"), starts with "Create `path`" or "Replace `path`", or starts with
+# the path and ends with a colon ("`gym/prod/env.yaml` reads its secrets from ...:").
+SAVED_AS = (re.compile(_PATH + r":\s*$"), re.compile(r"^(?:Create|Replace) " + _PATH),
+            re.compile(r"^" + _PATH + r" .*:\s*$"))
 
 
 def page_steps(path: Path) -> list[ConsoleBlock | FileBlock]:
