@@ -33,6 +33,9 @@ def exec_environment(request) -> Environment:
     environment.variables.update(
         {k: v for k, v in gym.environ.items() if k.startswith(("UV_", "RAY_")) or k == "PATH"})
     environment.files["env.yaml"] = (gym.path / "env.yaml").read_text(encoding="utf-8")
+    if gym.policy_url:
+        for page_url in ("http://localhost:8000/v1", "http://127.0.0.1:8000/v1"):
+            environment.rewrites[page_url] = gym.policy_url
     return environment
 
 

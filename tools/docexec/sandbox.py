@@ -77,6 +77,9 @@ class Environment:
     bin_dir: Path | None = None
     variables: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # project path -> text, e.g. env.yaml
+    # Text replaced in every command before it runs, such as the policy URL a page assumes
+    # (http://localhost:8000/v1) -> the local stand-in policy's URL.
+    rewrites: dict[str, str] = field(default_factory=dict)
 
 
 class PageRun:
@@ -180,10 +183,16 @@ class PageRun:
                 break  # later commands of the block depend on this one
         return result
 
+    def _command(self, step: Step) -> str:
+        command = step.command
+        for old, new in self.environment.rewrites.items():
+            command = command.replace(old, new)
+        return command
+
     def _run_step(self, block: ConsoleBlock, step: Step) -> Failure | None:
         if step.command.startswith(SERVER_COMMANDS):
             return self._start_server(block, step)
-        code, output = self.execute(step.command)
+        code, output = self.execute(self._command(step))
         real = output.splitlines()
         for trigger, action in self._after.items():
             if trigger in step.command:
@@ -212,7 +221,7 @@ class PageRun:
         log = self._tmp / "server.log"
         with log.open("w") as handle:
             self._server = subprocess.Popen(
-                ["bash", "--noprofile", "--norc", "-c", self._script(f"exec {step.command}")],
+                ["bash", "--noprofile", "--norc", "-c", self._script(f"exec {self._command(step)}")],
                 stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, text=True,
                 start_new_session=True, env={"PATH": os.environ.get("PATH", "")})
         deadline = time.monotonic() + SERVER_TIMEOUT
