@@ -55,6 +55,7 @@ livehtml: venv
 
 check: venv
 	$(DOCPLAN) check
+	$(DOCPLAN) words
 	$(ACCURACY) check --cached-only
 
 linkcheck: venv
@@ -67,24 +68,20 @@ test: venv lint browser-deps gym-runtime
 	NEMO_GYM_PYTHON=$$(test -x $(GYM_RUNTIME)/bin/python && echo $(abspath $(GYM_RUNTIME))/bin/python) \
 		$(BIN)/python -m pytest
 
-# A Python 3.13+ environment with the pinned nemo-gym release installed, for the few tests
-# that run NeMo Gym itself (its verifier server, its own report code). The release asks for
-# Python >= 3.13.14; the newest 3.13 found here is used with --ignore-requires-python.
-# Without any Python 3.13, those tests skip and say why.
+# A Python 3.13+ environment with the pinned nemo-gym release installed, for the tests that
+# run NeMo Gym itself: its verifier servers, its report code, and `gym env start` / `gym eval
+# run` against a local stand-in policy (tests/gym_runtime). The release asks for Python
+# >= 3.13.14; the newest 3.13 found here is used, with uv from PyPI told to resolve for that
+# floor (tests/gym_runtime/build.py says how). Server virtualenvs and uv's cache live under
+# $(GYM_RUNTIME) and are reused by later runs. Without any Python 3.13, those tests skip.
 GYM_RUNTIME := .gym-runtime
 PY313 = $(shell for p in python3.14 python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[3-9]*/bin/python3 \
 	2>/dev/null | sort -V -r); do $$p -c 'import sys; sys.exit(sys.version_info < (3, 13))' >/dev/null 2>&1 \
 	&& command -v $$p && break; done)
 
 gym-runtime: venv
-	@if [ -f $(GYM_RUNTIME)/.installed ] && [ $(GYM_RUNTIME)/.installed -nt pyproject.toml ]; then exit 0; fi; \
-	if [ -z "$(PY313)" ]; then echo "No Python 3.13 here: the tests that run NeMo Gym itself will skip."; exit 0; fi; \
-	version=$$($(BIN)/python -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['tool']['nemo-gym-docs']['gym_version'])"); \
-	echo "Installing nemo-gym $$version into $(GYM_RUNTIME) with $(PY313)"; \
-	rm -rf $(GYM_RUNTIME) && $(PY313) -m venv $(GYM_RUNTIME) && \
-	$(GYM_RUNTIME)/bin/python -m pip install --quiet --disable-pip-version-check --ignore-requires-python \
-		"nemo-gym==$$version" pytest && touch $(GYM_RUNTIME)/.installed \
-	|| { echo "Could not install nemo-gym $$version: the tests that run NeMo Gym itself will skip."; rm -rf $(GYM_RUNTIME); }
+	@if [ -z "$(PY313)" ]; then echo "No Python 3.13 here: the tests that run NeMo Gym itself will skip."; exit 0; fi; \
+	$(BIN)/python -m tests.gym_runtime.build --python "$(PY313)" --dest $(GYM_RUNTIME) || true
 
 test-fast: venv
 	$(BIN)/python -m pytest -m "not browser and not slow"

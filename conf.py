@@ -28,6 +28,11 @@ extensions = [
     "sphinx_copybutton",
     "sphinx.ext.extlinks",
     "docplan.sphinx_ext",
+    "sitesearch",
+    "notfound.extension",
+    "sphinx_sitemap",
+    "sphinx_llms_txt",
+    "sphinxext.opengraph",
 ]
 
 exclude_patterns = ["_build", "**/.ipynb_checkpoints"]
@@ -61,6 +66,7 @@ html_theme = "furo"
 html_static_path = ["docs/_static"]
 html_css_files = ["site.css"]  # docplan adds its own stylesheet
 html_js_files = ["site.js"]
+html_search_scorer = "tools/sitesearch/scorer.js"  # ranking: see the script's header
 html_favicon = "docs/_static/favicon.svg"  # also stops browsers asking for /favicon.ico
 templates_path = ["docs/_templates"]
 
@@ -96,7 +102,7 @@ if not source_repository.startswith(("https://github.com/", "https://gitlab.com/
     html_theme_options["source_edit_link"] = f"{source_repository}edit/{source_branch}/docs/{{filename}}"
     html_theme_options["source_view_link"] = f"{source_repository}blob/{source_branch}/docs/{{filename}}"
 html_show_sourcelink = False
-html_copy_source = False
+html_copy_source = True  # sphinx-llms-txt builds llms-full.txt from these copies
 html_last_updated_fmt = None
 
 
@@ -121,22 +127,59 @@ def _site_root_path() -> str:
 
 
 site_root_path = _site_root_path()
-_RELATIVE_URL = re.compile(r'(\s(?:href|src|action|data-content_root)=")(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^"]*)"')
 
 
-def _root_the_404_page(app, exception) -> None:
-    """Rewrite the relative URLs of 404.html into absolute paths from the site root."""
-    page = Path(app.outdir) / "404.html"
-    if exception is not None or app.builder.name not in {"html", "dirhtml"} or not page.is_file():
-        return
-    text = page.read_text(encoding="utf-8")
-    fixed = _RELATIVE_URL.sub(lambda m: f'{m[1]}{site_root_path}{m[2].removeprefix("./")}"', text)
-    if fixed != text:
-        page.write_text(fixed, encoding="utf-8")
+def _canonical_base_url() -> str:
+    """The absolute URL the published site lives at (canonical links, sitemap, link previews).
+
+    DOCS_BASE_URL sets it explicitly; otherwise Read the Docs' canonical URL, or
+    the GitHub Pages URL of the repository being built, or the published NeMo Gym
+    docs, whose docs/ tree this section is written for.
+    """
+    explicit = os.environ.get("DOCS_BASE_URL") or os.environ.get("READTHEDOCS_CANONICAL_URL")
+    if explicit:
+        return explicit.rstrip("/") + "/"
+    repository = os.environ.get("GITHUB_REPOSITORY")
+    if os.environ.get("GITHUB_ACTIONS") == "true" and repository:
+        owner, name = repository.split("/", 1)
+        return f"https://{owner.lower()}.github.io/{name}/"
+    return gym_docs_base_url
 
 
-def setup(app) -> None:
-    app.connect("build-finished", _root_the_404_page)
+html_baseurl = _canonical_base_url()  # also makes every page name its canonical URL
+
+# -- Machine-readable and shareable outputs -------------------------------------
+# sitemap.xml lists the pages under html_baseurl (not search, index or 404).
+sitemap_url_scheme = "{link}"
+sitemap_excludes = ["search.html", "genindex.html", "404.html"]
+# llms.txt lists every page with its description; llms-full.txt holds their text.
+llms_txt_title = html_title
+llms_txt_summary = ("The Training section of the NeMo Gym documentation: collect verified rollouts, "
+                    "turn them into training data, and train with NeMo RL, VeRL, OpenRLHF or TRL.")
+llms_txt_exclude = ["404", "search", "genindex"]
+# Link previews: each page's description is its job from the plan (set by docplan),
+# and docplan also writes the HTML meta description, so opengraph must not.
+ogp_site_url = html_baseurl
+ogp_enable_meta_description = False
+ogp_social_cards = {"enable": False}  # no generated images: they need matplotlib and fonts
+
+# -- The 404 page (sphinx-notfound-page) ----------------------------------------
+# A host serves 404.html for a missing URL at any depth, so every link on it is
+# absolute from the site root; the extension does that for the theme's links,
+# and the body below is written with absolute links.
+notfound_urls_prefix = site_root_path
+notfound_context = {
+    "title": "Page not found",
+    "body": (
+        "<h1>Page not found</h1>\n"
+        "<p>There is no page at this address. It may have moved, or the link that brought "
+        "you here may be mistyped.</p>\n<ul>\n"
+        f'<li>Start again from the <a href="{site_root_path}training/index.html">Training section</a>, '
+        "which maps every topic and guide.</li>\n"
+        "<li>Search the documentation with the search box.</li>\n"
+        f'<li>Go to the <a href="{site_root_path}index.html">home page</a>.</li>\n</ul>'
+    ),
+}
 
 
 # Copy only the commands, never prompts or output, so a pasted block runs.

@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from accuracy.gym_release import ReleaseUnavailable, pinned_version, release_dir
 
+# make_app and friends, for the tests that build small fixture sites in process; the real
+# NeMo Gym runtime and the stand-in policy (gym_runtime/fixtures.py), for every test module.
+pytest_plugins = ["sphinx.testing.fixtures", "gym_runtime.fixtures"]
+
 # Sphinx colours its output when CI=true; the tests read that output, so keep it plain.
 os.environ["NO_COLOR"] = "1"
 
@@ -36,9 +40,12 @@ def example_rollout_files(gym_release: Path) -> list[Path]:
     return files
 
 
-def tree_digest(directory: Path) -> str:
+def tree_digest(directory: Path, exclude: str | None = None) -> str:
+    """A digest of every file's path and bytes under ``directory`` (skipping the folder ``exclude``)."""
     digest = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        if exclude and path.relative_to(directory).parts[0] == exclude:
+            continue
         digest.update(path.relative_to(directory).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

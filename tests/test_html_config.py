@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import runpy
 from pathlib import Path
-from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_ENV = ("GITHUB_ACTIONS", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "READTHEDOCS_GIT_CLONE_URL",
-             "READTHEDOCS_CANONICAL_URL", "DOCS_SITE_ROOT")
+             "READTHEDOCS_CANONICAL_URL", "DOCS_SITE_ROOT", "DOCS_BASE_URL")
 
 
 def conf(**env: str) -> dict:
@@ -54,17 +54,21 @@ def test_the_404_page_links_from_the_site_root(env, root):
     assert conf(**env)["site_root_path"] == root
 
 
-def test_the_404_rewrite_keeps_anchors_and_absolute_urls(tmp_path):
-    rewrite = conf(DOCS_SITE_ROOT="Gym")["_root_the_404_page"]
-    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(name="html"))
-    page = tmp_path / "404.html"
-    page.write_text('<html data-content_root="./"><link href="_static/furo.css"><a href="#top"></a>'
-                    '<a href="https://example.com/x"></a><a href="/abs"></a><script src="_static/a.js"></script>'
-                    '<form action="search.html"></form><a href="training/index.html#x"></a>')
-    expected = ('<html data-content_root="/Gym/"><link href="/Gym/_static/furo.css"><a href="#top"></a>'
-                '<a href="https://example.com/x"></a><a href="/abs"></a><script src="/Gym/_static/a.js"></script>'
-                '<form action="/Gym/search.html"></form><a href="/Gym/training/index.html#x"></a>')
-    rewrite(app, None)
-    assert page.read_text() == expected
-    rewrite(app, None)  # an incremental build that did not rewrite 404.html runs the hook again
-    assert page.read_text() == expected
+def test_the_404_page_body_links_from_the_site_root():
+    settings = conf(DOCS_SITE_ROOT="Gym")
+    assert settings["notfound_urls_prefix"] == "/Gym/"
+    links = re.findall(r'href="([^"]*)"', settings["notfound_context"]["body"])
+    assert links == ["/Gym/training/index.html", "/Gym/index.html"]
+
+
+@pytest.mark.parametrize(("env", "base_url"), [
+    ({}, "https://docs.nvidia.com/nemo/gym/latest/"),
+    ({"DOCS_BASE_URL": "https://gym.example.com/docs"}, "https://gym.example.com/docs/"),
+    ({"READTHEDOCS_CANONICAL_URL": "https://nemo-gym.readthedocs.io/en/latest/"},
+     "https://nemo-gym.readthedocs.io/en/latest/"),
+    ({"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "NVIDIA-NeMo/Gym"}, "https://nvidia-nemo.github.io/Gym/"),
+], ids=["default", "explicit", "read-the-docs", "github-pages"])
+def test_canonical_urls_sitemap_and_previews_share_one_base_url(env, base_url):
+    settings = conf(**env)
+    assert settings["html_baseurl"] == base_url
+    assert settings["ogp_site_url"] == base_url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -70,6 +71,9 @@ def test_an_unavailable_release_is_a_clear_message(tmp_path, monkeypatch):
     from accuracy.gym_release import ReleaseUnavailable, release_dir
 
     monkeypatch.setenv("NEMO_GYM_DOCS_CACHE", str(tmp_path))
+    # pip without any index or configuration fails at once and the same way online and offline.
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
     with pytest.raises(ReleaseUnavailable) as caught:
         release_dir("0.0.0.dev999")
     message = str(caught.value)

@@ -9,7 +9,7 @@ from docplan.checks import Site, check_site
 from docplan.pages import parse_page
 from docplan.parsing import load_plan
 
-from .minisite import PAGES, write_minisite
+from .minisite import PAGES, site_files, write_minisite
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +27,7 @@ def check(tmp_path, pages=None, phase=2):
     docs = write_minisite(tmp_path, pages)
     plan, findings = load_plan(docs / "plan.yaml")
     assert findings == []
-    return [f.format() for f in check_site(plan, Site.scan(plan, docs), phase)]
+    return [f.format() for f in check_site(plan, Site.scan(plan, docs, site_files(docs)), phase)]
 
 
 def with_page(name, text):
@@ -224,13 +224,20 @@ def test_placeholder_text(tmp_path, placeholder):
     assert found.endswith("is still on the page. Fix: replace it with the real content. [docplan.placeholder]")
 
 
-def test_headings_inside_code_blocks_are_not_sections():
-    page = parse_page("# T\n\n```markdown\n## Related\n```\n\n:::{note}\n## Before you start\n:::\n")
-    assert [h.text for h in page.sections()] == ["Before you start"]
+def test_headings_inside_code_blocks_and_directives_are_not_sections():
+    # MyST turns a heading nested in a directive into a rubric, not a section.
+    from myst_parser.config.main import MdParserConfig
+
+    text = "# T\n\n```markdown\n## Related\n```\n\n:::{note}\n## Before you start\n:::\n\n## Real\n"
+    page = parse_page(text, config=MdParserConfig(enable_extensions={"colon_fence"}))
+    assert [h.text for h in page.sections()] == ["Real"]
 
 
 def test_toctree_with_explicit_titles_and_options():
-    page = parse_page("# T\n\n:::{toctree}\n:maxdepth: 2\n:caption: Pages\n\nFirst <a/b>\nc\n:::\n")
+    from myst_parser.config.main import MdParserConfig
+
+    page = parse_page("# T\n\n:::{toctree}\n:maxdepth: 2\n:caption: Pages\n\nFirst <a/b>\nc\n:::\n",
+                      config=MdParserConfig(enable_extensions={"colon_fence"}))
     [toctree] = page.toctrees
     assert set(toctree.options) == {"maxdepth", "caption"}
     assert [(e.target, e.line) for e in toctree.entries] == [("a/b", 7), ("c", 8)]
@@ -242,5 +249,5 @@ def test_paths_outside_the_working_directory_are_absolute(tmp_path, monkeypatch)
     plan, _ = load_plan(docs / "plan.yaml")
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
-    [finding] = check_site(plan, Site.scan(plan, docs), 2)
+    [finding] = check_site(plan, Site.scan(plan, docs, site_files(docs)), 2)
     assert finding.location == os.path.join(str(docs), "guide", "topic", "extra.md") + ":1"

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from docplan.prose import prose_words
+
 from .minisite import PAGES, write_minisite
 
 DOCPLAN = str(Path(sys.executable).with_name("docplan"))  # the installed console script
@@ -14,7 +16,7 @@ DOCPLAN = str(Path(sys.executable).with_name("docplan"))  # the installed consol
 def run(site: Path, *args: str) -> subprocess.CompletedProcess:
     conf = site / "conf.py"
     if not conf.exists():
-        conf.write_text('docplan_plan = "plan.yaml"\ndocplan_enforce_phase = 2\n')
+        conf.write_text('extensions = ["myst_parser"]\ndocplan_plan = "plan.yaml"\ndocplan_enforce_phase = 2\n')
     return subprocess.run([DOCPLAN, *args], cwd=site, capture_output=True, text=True)
 
 
@@ -22,7 +24,10 @@ def test_check_passes_on_a_complete_site(tmp_path):
     write_minisite(tmp_path)
     result = run(tmp_path, "check")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "docplan: 4/4 planned pages written, phases up to 2 enforced: no drift.\n"
+    assert result.stdout.splitlines() == [
+        "docplan: 4/4 planned pages written, phases up to 2 enforced: no drift.",
+        f"prose: {sum(prose_words(text) for text in PAGES.values())} words in 4 pages (no word budgets in the plan).",
+    ]
 
 
 def test_check_fails_with_the_builds_message(tmp_path):

@@ -11,7 +11,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from markdown_it import MarkdownIt
+from docplan.pages import Located, UnreadablePage, is_markdown_directive, read_text, tokens
+from docplan.pages import parse_page as page_source
+from myst_parser.config.main import MdParserConfig
+
+__all__ = ["UnreadablePage", "read_page", "parse_page"]
 
 MARKER = re.compile(r"^%\s*docs-check:\s*(?P<kind>[\w-]+)\s*(?P<argument>.*)$")
 MARKER_KINDS = {"skip", "fields", "message", "rollout"}
@@ -52,51 +56,53 @@ class Page:
     tables: list[Table] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)  # every marker, used or not
     front_matter: dict = field(default_factory=dict)
+    front_matter_lines: dict[str, int] = field(default_factory=dict)  # key -> line
+    front_matter_error: tuple[int, str] | None = None  # (line, what is wrong)
+    source_lines: dict[str, int] = field(default_factory=dict)  # each listed source -> its line
+
+    def sources(self) -> list[str]:
+        """The upstream files the front matter's ``sources`` lists; [] when it is not a list."""
+        sources = self.front_matter.get("sources")
+        return [str(s) for s in sources] if isinstance(sources, list) else []
 
 
-_parser = MarkdownIt("commonmark").enable("table")
+def read_page(path: Path, config: MdParserConfig | None = None) -> Page:
+    """The checkable parts of the page at ``path``; raises UnreadablePage (located) when the
+    file is not UTF-8 text."""
+    return parse_page(read_text(path), path, config)
 
 
-def read_page(path: Path) -> Page:
-    return parse_page(path.read_text(encoding="utf-8"), path)
-
-
-def parse_page(text: str, path: Path = Path("<page>")) -> Page:
-    import yaml
-
-    lines = text.splitlines()
+def parse_page(text: str, path: Path = Path("<page>"), config: MdParserConfig | None = None) -> Page:
+    """Read ``text`` with the same MyST reader as the plan checks, so code blocks and tables
+    nested in directives (notes, tabs, dropdowns) are checked too."""
+    text = text.removeprefix("\ufeff")
+    located = list(tokens(text, config))
     page = Page(path)
-    body_offset = 0
-    if lines and lines[0].strip() == "---":
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-        if end is not None:
-            try:
-                page.front_matter = yaml.safe_load("\n".join(lines[1:end])) or {}
-            except yaml.YAMLError:
-                page.front_matter = {}
-            body_offset = end + 1
-    body = "\n".join(lines[body_offset:])
-    tokens = _parser.parse(body)
+    source = page_source(text, path, config, located)
+    page.front_matter = source.front_matter.values
+    page.front_matter_error = (source.front_matter.error_line, source.front_matter.error) \
+        if source.front_matter.error else None
+    page.front_matter_lines = source.front_matter.lines
+    lines = text.splitlines()
+    for entry in page.sources():
+        page.source_lines[entry] = next((i for i, t in enumerate(lines, 1) if entry in t),
+                                        page.front_matter_lines.get("sources", 1))
     # Markers shown inside a code block are examples, not markers.
-    in_code = {n for t in tokens if t.type in ("fence", "code_block") and t.map
-               for n in range(t.map[0] + body_offset + 1, t.map[1] + body_offset + 1)}
-    for number, line in enumerate(lines, 1):
+    in_code = {n for item in located if item.token.type in ("fence", "code_block") and item.token.map
+               and not is_markdown_directive(item.token)
+               for n in range(item.line, item.line + item.token.map[1] - item.token.map[0])}
+    for number, line in enumerate(text.splitlines(), 1):
         match = MARKER.match(line.strip())
         if match and number not in in_code:
             page.markers.append(Marker(match["kind"], match["argument"].strip(), number))
     by_line = {m.line: m for m in page.markers}
 
-    def marker_above(first_line: int) -> Marker | None:
-        return by_line.get(first_line - 1)
-
-    for index, token in enumerate(tokens):
-        if token.type == "fence" and token.map:
-            start = token.map[0] + body_offset + 1
-            language = _language(token.info)
-            page.blocks.append(CodeBlock(language, token.content, start, marker_above(start)))
+    for index, item in enumerate(located):
+        token = item.token
+        if token.type == "fence" and token.map and not is_markdown_directive(token):
+            page.blocks.append(CodeBlock(_language(token.info), token.content, item.line, by_line.get(item.line - 1)))
         elif token.type == "table_open" and token.map:
-            start = token.map[0] + body_offset + 1
-            page.tables.append(_table(tokens, index, start, body_offset, marker_above(start)))
+            page.tables.append(_table(located, index, item.line, by_line.get(item.line - 1)))
     return page
 
 
@@ -111,17 +117,18 @@ def _language(info: str) -> str:
     return words[0].lower()
 
 
-def _table(tokens, index: int, start: int, offset: int, marker: Marker | None) -> Table:
+def _table(located: list[Located], index: int, start: int, marker: Marker | None) -> Table:
     header: list[str] = []
     rows: list[tuple[int, list[str]]] = []
     row: list[str] | None = None
     row_line = start
-    for token in tokens[index + 1:]:
+    for item in located[index + 1:]:
+        token = item.token
         if token.type == "table_close":
             break
         if token.type == "tr_open":
             row = []
-            row_line = token.map[0] + offset + 1 if token.map else row_line
+            row_line = item.line if token.map else row_line
         elif token.type == "inline" and row is not None:
             row.append(token.content)
         elif token.type == "tr_close" and row is not None:

@@ -14,9 +14,9 @@ import re
 import shlex
 import tomllib
 from collections import Counter
-from dataclasses import dataclass
 
 import yaml
+from docplan.model import Finding
 
 from .blocks import MARKER_KINDS, CodeBlock, Page, Table, inline_code
 from .source import COMMAND_CONFIGS, LEAF_OPTIONS, REQUIRED, GymFacts
@@ -27,17 +27,6 @@ ROOT_OPTIONS = {"--version", "--json", "-v", "--verbose", "-h", "--help"}
 WHEEL_PACKAGES = ("nemo_gym", "resources_servers", "responses_api_agents", "responses_api_models",
                   "environment_servers", "environments", "benchmarks")
 _PLACEHOLDER = re.compile(r"<[^<>\s][^<>]*>|\.\.\.|…")
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    path: str
-    line: int
-    kind: str
-    message: str
-
-    def format(self) -> str:
-        return f"{self.path}:{self.line}: ERROR: {self.message} [accuracy.{self.kind}]"
 
 
 class Checker:
@@ -62,8 +51,8 @@ class Checker:
             findings += self.check_table(table)
         return findings
 
-    def finding(self, line: int, kind: str, message: str) -> Finding:
-        return Finding(self.display, line, kind, message)
+    def finding(self, line: int, kind: str, message: str, fix: str = "") -> Finding:
+        return Finding(self.display, line, kind, message, fix, tool="accuracy")
 
     def check_markers(self, page: Page) -> list[Finding]:
         used = {id(b.marker) for b in page.blocks if b.marker} | {id(t.marker) for t in page.tables if t.marker}
@@ -80,15 +69,22 @@ class Checker:
         return findings
 
     def check_sources(self, page: Page) -> list[Finding]:
-        sources = page.front_matter.get("sources") or []
+        if page.front_matter_error:
+            line, problem = page.front_matter_error
+            return [self.finding(line, "source", f"{problem}, so the page's sources cannot be checked.",
+                                 "write the front matter as 'key: value' lines between '---' lines.")]
+        sources = page.front_matter.get("sources")
+        line = page.front_matter_lines.get("sources", 1)
+        if sources is not None and not isinstance(sources, list):
+            return [self.finding(line, "source", f"sources is {type(sources).__name__} "
+                                 f"{str(sources)[:60]!r}, not a list, so it was not checked.",
+                                 "write 'sources:' followed by one '- path/in/the/wheel.py' line per source.")]
         findings = []
-        text = page.path.read_text(encoding="utf-8").splitlines() if page.path.exists() else []
-        for source in sources if isinstance(sources, list) else []:
+        for source in page.sources():
             self.counts["sources"] += 1
-            if str(source) not in self.facts.files:
-                line = next((i for i, t in enumerate(text, 1) if str(source) in t), 1)
-                findings.append(self.finding(line, "source", f"source '{source}' is not a file in nemo-gym "
-                                             f"{self.facts.version}."))
+            if source not in self.facts.files:
+                findings.append(self.finding(page.source_lines.get(source, line), "source", f"source '{source}' is "
+                                             f"not a file in nemo-gym {self.facts.version}."))
         return findings
 
     # -- code blocks ---------------------------------------------------------------------------

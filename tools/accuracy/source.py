@@ -151,14 +151,19 @@ class GymFacts:
 
     @classmethod
     def from_json(cls, text: str) -> GymFacts | None:
-        data = json.loads(text)
-        if data.pop("format", None) != FACTS_FORMAT:
+        """The facts saved by :meth:`to_json`; None when ``text`` is not such a file (another
+        format, cut short, edited by hand), so the caller reads the release again."""
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or data.pop("format", None) != FACTS_FORMAT:
+                return None
+            data["commands"] = {k: Command(**{**v, "options": [Option(**o) for o in v["options"]]})
+                                for k, v in data["commands"].items()}
+            data["classes"] = {k: ClassFact(**{**v, "fields": [FieldFact(**f) for f in v["fields"]]})
+                               for k, v in data["classes"].items()}
+            return cls(**data)
+        except (ValueError, TypeError, KeyError, AttributeError):
             return None
-        data["commands"] = {k: Command(**{**v, "options": [Option(**o) for o in v["options"]]})
-                            for k, v in data["commands"].items()}
-        data["classes"] = {k: ClassFact(**{**v, "fields": [FieldFact(**f) for f in v["fields"]]})
-                           for k, v in data["classes"].items()}
-        return cls(**data)
 
 
 def read_facts(root: Path, version: str) -> GymFacts:

@@ -8,35 +8,44 @@ findings, worded the same way.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from myst_parser.config.main import MdParserConfig
+
 from .model import Finding, Plan, PlannedPage, display_path
-from .pages import PageSource, read_page
+from .pages import FrontMatter, PageSource, UnreadablePage, read_page
+from .routes import ProseCache, check_prose, read_site_prose
 
 
 @dataclass(frozen=True)
 class Site:
-    """The pages on disk under the plan's root directory, read once."""
+    """The pages Sphinx builds under the plan's root directory, read once."""
 
     docs_dir: Path
     pages: dict[str, PageSource]  # plan-relative path ("datasets/index.md") -> source
-    unreadable: dict[str, str]  # plan-relative path -> why it could not be read
+    unreadable: dict[str, UnreadablePage]  # plan-relative path -> why it could not be read
 
     @classmethod
-    def scan(cls, plan: Plan, docs_dir: Path, reader: Callable[[Path], PageSource] = read_page,
+    def scan(cls, plan: Plan, docs_dir: Path, files: dict[str, Path] | None = None,
+             myst: MdParserConfig | None = None,
              cache: dict[str, tuple[tuple[int, int], PageSource]] | None = None) -> Site:
-        """Read every page under the plan's root. With ``cache`` (path -> (stat key, page)),
-        pages whose modification time and size are unchanged are not read again."""
-        root = docs_dir / plan.root
+        """Read the pages among ``files`` (docname -> path, as Sphinx lists them) that lie under
+        the plan's root; without ``files``, every page a MyST site without exclusions builds.
+        With ``cache`` (path -> (stat key, page)), pages whose modification time and size are
+        unchanged are not read again."""
+        if files is None:
+            from .settings import list_pages, plain_myst_config
+
+            files = list_pages(docs_dir, plain_myst_config())
+        root = (docs_dir / plan.root).absolute()
         pages: dict[str, PageSource] = {}
-        unreadable: dict[str, str] = {}
+        unreadable: dict[str, UnreadablePage] = {}
         seen: set[str] = set()
-        for path in sorted(root.rglob("*.md")) if root.is_dir() else []:
+        for path in sorted(Path(p).absolute() for p in files.values()):
+            if not path.is_relative_to(root):
+                continue
             relative = path.relative_to(root).as_posix()
-            if any(part.startswith((".", "_")) for part in Path(relative).parts):
-                continue  # hidden and underscore folders hold includes and assets, not pages
             key = str(path)
             seen.add(key)
             try:
@@ -45,22 +54,35 @@ class Site:
                 if cache is not None and key in cache and cache[key][0] == stamp:
                     pages[relative] = cache[key][1]
                     continue
-                pages[relative] = reader(path)
+                pages[relative] = read_page(path, myst) if path.suffix == ".md" else _foreign(path)
                 if cache is not None:
                     cache[key] = (stamp, pages[relative])
-            except (OSError, UnicodeDecodeError) as exc:
-                unreadable[relative] = str(exc)
+            except UnreadablePage as exc:
+                unreadable[relative] = exc
+            except OSError as exc:
+                unreadable[relative] = UnreadablePage(path, 1, f"cannot be read: {exc.strerror or exc}")
         if cache is not None:
             for stale in set(cache) - seen:
                 del cache[stale]
         return cls(docs_dir, pages, unreadable)
 
 
-def check_site(plan: Plan, site: Site, enforce_phase: int) -> list[Finding]:
+    def has(self, relative: str) -> bool:
+        """True when the page exists, readable or not."""
+        return relative in self.pages or relative in self.unreadable
+
+
+def _foreign(path: Path) -> PageSource:
+    """A page in another source format (such as reStructuredText): present, but not read."""
+    return PageSource(path, FrontMatter(), [], [], [])
+
+
+def check_site(plan: Plan, site: Site, enforce_phase: int, prose_cache: ProseCache | None = None) -> list[Finding]:
     """Every way the pages in ``site`` drift from ``plan``, sorted by location."""
     findings: list[Finding] = []
     findings += check_missing_pages(plan, site, enforce_phase)
     findings += check_unplanned_pages(plan, site)
+    findings += check_unreadable_pages(site)
     for relative, source in site.pages.items():
         entry = plan.page(relative)
         if entry is None:
@@ -69,6 +91,8 @@ def check_site(plan: Plan, site: Site, enforce_phase: int) -> list[Finding]:
         findings += check_sections(plan, entry, source)
         findings += check_placeholders(source)
     findings += check_toctrees(plan, site)
+    files = {relative: _page_file(site, plan, relative) for relative in site.pages if plan.page(relative)}
+    findings += check_prose(plan, read_site_prose(files, prose_cache), lambda page: _page_file(site, plan, page))
     return sorted(set(findings), key=lambda f: (f.path, f.line, f.subtype, f.message))
 
 
@@ -77,12 +101,9 @@ def check_missing_pages(plan: Plan, site: Site, enforce_phase: int) -> list[Find
     for entry in plan.pages:
         if entry.page in site.pages or entry.phase > enforce_phase:
             continue
-        path = display_path(_page_file(site, plan, entry.page))
         if entry.page in site.unreadable:
-            findings.append(Finding(str(plan.path), entry.line, "page-missing",
-                                    f"planned page {path} cannot be read: {site.unreadable[entry.page]}.",
-                                    "make the file a readable UTF-8 text file."))
-            continue
+            continue  # reported at the page by check_unreadable_pages
+        path = display_path(_page_file(site, plan, entry.page))
         findings.append(Finding(
             str(plan.path), entry.line, "page-missing",
             f"planned page {path} does not exist; it belongs to phase {entry.phase} (week "
@@ -99,8 +120,17 @@ def check_unplanned_pages(plan: Plan, site: Site) -> list[Finding]:
                 f"this page is not in the plan, which lists every page under {plan.root}/.",
                 f"add an entry for '{relative}' to {display_path(plan.path)}, or move the page out of "
                 f"{plan.root}/.")
-        for relative in site.pages if plan.page(relative) is None
+        for relative in [*site.pages, *site.unreadable] if plan.page(relative) is None
     ]
+
+
+def check_unreadable_pages(site: Site) -> list[Finding]:
+    return [unreadable_finding(problem) for problem in site.unreadable.values()]
+
+
+def unreadable_finding(problem: UnreadablePage) -> Finding:
+    return Finding(str(problem.path), problem.line, "page-unreadable", f"this page {problem.reason}.",
+                   "save the file as UTF-8 text.")
 
 
 def check_front_matter(plan: Plan, entry: PlannedPage, source: PageSource) -> list[Finding]:
@@ -129,7 +159,19 @@ def check_front_matter(plan: Plan, entry: PlannedPage, source: PageSource) -> li
         return [Finding(path, line, "content-type-mismatch",
                         f"content_type is '{actual}', but the plan says '{expected}' ({plan_at}).",
                         f"{set_it}, or change the page's content_type in the plan.")]
-    return []
+    return check_keywords(path, fm)
+
+
+def check_keywords(path: str, fm: FrontMatter) -> list[Finding]:
+    """``keywords``, when present, is a list of non-empty strings (they become index entries)."""
+    if "keywords" not in fm.values:
+        return []
+    value = fm.values["keywords"]
+    if isinstance(value, list) and value and all(isinstance(item, str) and item.strip() for item in value):
+        return []
+    return [Finding(path, fm.lines.get("keywords", 1), "keywords",
+                    f"keywords is {value!r}; it must be a list of the words or phrases readers search with.",
+                    "write each keyword as a '- item' line under 'keywords:', for example '- \"address already in use\"'.")]
 
 
 def check_sections(plan: Plan, entry: PlannedPage, source: PageSource) -> list[Finding]:
@@ -172,7 +214,7 @@ def check_toctrees(plan: Plan, site: Site) -> list[Finding]:
         source = site.pages.get(entry.page)
         if source is None:
             continue
-        expected = [c.page for c in plan.children(entry.page) if c.page in site.pages]
+        expected = [c.page for c in plan.children(entry.page) if site.has(c.page)]
         findings += _check_one_toctree(plan, site, entry, source, expected, keep)
     return findings
 
@@ -184,7 +226,7 @@ def _listings(plan: Plan, site: Site) -> dict[str, list[tuple[str, int, str]]]:
     for relative in ordered:
         for toctree in site.pages[relative].toctrees:
             for item in toctree.entries:
-                if not any(ch in item.target for ch in "*?["):
+                if not (item.is_glob or item.is_self or item.is_url):
                     target = _resolve(relative, item.target, plan.root)
                     listings.setdefault(target, []).append((relative, item.line, item.target))
     return listings
@@ -212,9 +254,21 @@ def _check_one_toctree(plan: Plan, site: Site, entry: PlannedPage, source: PageS
                                     "toctree uses ':glob:', so the plan cannot check what it lists.",
                                     f"remove ':glob:' and list the pages: {', '.join(expected_names) or 'none'}."))
         for item in toctree.entries:
-            if any(ch in item.target for ch in "*?["):
+            if item.is_self:
+                findings.append(Finding(path, item.line, "toctree-unexpected",
+                                        "toctree lists 'self', which puts this page inside its own navigation.",
+                                        "delete the 'self' line; the page's title already leads to it."))
+                continue
+            if item.is_url:
+                findings.append(Finding(path, item.line, "toctree-unexpected",
+                                        f"toctree lists the web address '{_short(item.target)}'; a toctree holds "
+                                        "only the pages the plan places under this page.",
+                                        "delete the line, and link the address from the page's text instead, "
+                                        "for example in its 'Related' section."))
+                continue
+            if item.is_glob:
                 findings.append(Finding(path, item.line, "toctree-glob",
-                                        f"toctree entry '{item.target}' is a glob pattern.",
+                                        f"toctree entry '{_short(item.target)}' is a glob pattern.",
                                         f"list the pages by name: {', '.join(expected_names) or 'none'}."))
                 continue
             target = _resolve(entry.page, item.target, plan.root)
@@ -256,7 +310,10 @@ def _unexpected(plan: Plan, site: Site, entry: PlannedPage, item, target: str,
                 expected_names: list[str]) -> Finding:
     path = str(site.pages[entry.page].path)
     planned = plan.page(target)
-    if planned is None:
+    if target.startswith("../"):
+        why = f"which lies outside {plan.root}/, the directory the plan governs"
+        fix = "remove the entry; pages outside the section are linked from the text, not listed here"
+    elif planned is None:
         why = "which is not a planned page"
         fix = "remove the entry, or add the page to the plan under this page"
     elif planned.parent is None:
@@ -268,7 +325,7 @@ def _unexpected(plan: Plan, site: Site, entry: PlannedPage, item, target: str,
     else:
         why = f"which does not exist yet (planned for phase {planned.phase})"
         fix = f"create it with 'make new PAGE={planned.page}', or remove the entry until it exists"
-    return Finding(path, item.line, "toctree-unexpected", f"toctree lists '{item.target}', {why}.", f"{fix}.")
+    return Finding(path, item.line, "toctree-unexpected", f"toctree lists '{_short(item.target)}', {why}.", f"{fix}.")
 
 
 def _duplicate(site: Site, plan: Plan, place: tuple[str, int, str], target: str,
@@ -277,7 +334,7 @@ def _duplicate(site: Site, plan: Plan, place: tuple[str, int, str], target: str,
     where = ("earlier in this toctree" if rightful[0] == listing
              else f"in the toctree of {display_path(site.pages[rightful[0]].path)}")
     return Finding(str(site.pages[listing].path), line, "toctree-duplicate",
-                   f"toctree lists '{written}', which is already listed {where} (line {rightful[1]}); "
+                   f"toctree lists '{_short(written)}', which is already listed {where} (line {rightful[1]}); "
                    f"a page belongs in one toctree.",
                    f"remove this entry; the plan places it under '{_planned_parent(plan, target)}'.")
 
@@ -311,6 +368,11 @@ def _entry_name(listing_page: str, child: str) -> str:
 def _page_file(site: Site, plan: Plan, relative: str) -> Path:
     """Where a plan-relative page lives (or would live) on disk."""
     return site.docs_dir / plan.root / relative
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters, so one odd value cannot flood a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _article(word: str) -> str:

@@ -3,43 +3,25 @@
 Commands: ``check`` (exit 1 on drift, with the build's messages), ``matrix``
 (content-type matrix and gaps), ``status`` (progress by phase and week) and
 ``new PAGE`` (create a planned page from its template). Settings come from
-the Sphinx ``conf.py`` (``docplan_plan``, ``docplan_enforce_phase``), read
-without executing it, so both front ends check the same thing.
+the Sphinx ``conf.py`` (``docplan_plan``, ``docplan_enforce_phase``, the MyST
+settings, the exclude patterns), executed as sphinx-build executes it, so both
+front ends check the same pages with the same values.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from .checks import Site, check_site
 from .config import DEFAULTS
-from .model import display_path
+from .model import Finding, display_path
 from .parsing import load_plan
-from .report import build_report, format_matrix, format_status
+from .report import build_report, format_matrix, format_status, format_words, word_summary
 from .scaffold import PageExists, create_page
-
-
-def read_conf(conf: Path) -> dict[str, Any]:
-    """The docplan settings assigned as literals in ``conf``."""
-    settings = dict(DEFAULTS)
-    try:
-        tree = ast.parse(conf.read_text(encoding="utf-8"), filename=str(conf))
-    except (OSError, SyntaxError) as exc:
-        raise SystemExit(f"docplan: cannot read settings from {conf}: {exc}") from exc
-    for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        for target in targets:
-            if isinstance(target, ast.Name) and target.id in settings and node.value is not None:
-                try:
-                    settings[target.id] = ast.literal_eval(node.value)
-                except ValueError:
-                    pass
-    return settings
+from .settings import UnreadableConfig, list_pages, myst_config, plain_myst_config, read_config, validate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,36 +35,61 @@ def main(argv: list[str] | None = None) -> int:
     matrix = commands.add_parser("matrix", help="print the content-type matrix and gap analysis")
     matrix.add_argument("--json", action="store_true", help="print the full JSON report")
     commands.add_parser("status", help="print progress by phase and week")
+    commands.add_parser("words", help="print the prose words of every page against the plan's budgets")
     new = commands.add_parser("new", help="create a planned page from its template")
     new.add_argument("page", help="page path relative to the plan root, e.g. datasets/organize-datasets.md")
     args = parser.parse_args(argv)
 
-    settings = read_conf(args.conf) if args.conf.exists() else dict(DEFAULTS)
-    plan_path = args.plan or args.docs / settings["docplan_plan"]
-    phase = args.phase if args.phase is not None else settings["docplan_enforce_phase"]
+    try:
+        # Without a conf.py: the defaults, for a site that enables MyST and excludes nothing.
+        config = read_config(args.conf.parent) if args.conf.is_file() else plain_myst_config()
+    except UnreadableConfig as exc:
+        return _fail([exc.finding])
+    settings, config_findings = validate({name: getattr(config, name) for name in DEFAULTS}, args.conf)
+    plan_path = args.plan or args.docs / settings.plan
+    phase = args.phase if args.phase is not None else settings.enforce_phase
     plan, plan_findings = load_plan(plan_path)
     if plan is None:
-        for finding in plan_findings:
-            print(finding.format(), file=sys.stderr)
-        return 1
+        return _fail(config_findings + plan_findings)
 
     if args.command == "new":
         return _new(plan, args.docs, args.page)
-    site = Site.scan(plan, args.docs)
-    findings = check_site(plan, site, phase)
+    site = Site.scan(plan, args.docs, list_pages(args.docs, config), myst_config(config))
+    findings = sorted(config_findings + check_site(plan, site, phase))
+    if args.command == "words":
+        print(format_words(plan, site))
+        return 0
     if args.command == "check":
+        # conf.py's suppress_warnings silences a kind in the build; here it is still shown, so
+        # writers see it, but does not fail the check.
+        suppressed = {s for s in getattr(config, "suppress_warnings", None) or [] if isinstance(s, str)}
+        failing = [f for f in findings if not _is_suppressed(f, suppressed)]
         for finding in findings:
-            print(finding.format(), file=sys.stderr)
+            note = "" if finding in failing else " (suppressed in conf.py)"
+            print(finding.format() + note, file=sys.stderr)
         written = sum(1 for p in plan.pages if p.page in site.pages)
-        verdict = f"{len(findings)} finding(s)" if findings else "no drift"
+        verdict = f"{len(failing)} finding(s)" if failing else "no drift"
+        if len(failing) != len(findings):
+            verdict += f", {len(findings) - len(failing)} suppressed"
         print(f"docplan: {written}/{len(plan.pages)} planned pages written, phases up to {phase} enforced: {verdict}.")
-        return 1 if findings else 0
+        print(word_summary(plan, site))
+        return 1 if failing else 0
     report = build_report(plan, site, phase, findings)
     if args.command == "matrix":
         print(json.dumps(report, indent=2) if args.json else format_matrix(report))
     else:
         print(format_status(report))
     return 0
+
+
+def _fail(findings: list[Finding]) -> int:
+    for finding in findings:
+        print(finding.format(), file=sys.stderr)
+    return 1
+
+
+def _is_suppressed(finding, suppressed: set[str]) -> bool:
+    return bool({"docplan", f"docplan.{finding.subtype}"} & suppressed)
 
 
 def _new(plan, docs: Path, page: str) -> int:

@@ -60,6 +60,41 @@ class PlannedPage:
 
 
 @dataclass(frozen=True)
+class ReaderPath:
+    """A route through the section for one kind of reader: steps of existing pages.
+
+    Each step is one page, or several alternatives (e.g. one page per trainer); the
+    last step's pages end the path. ``needs`` (Markdown) says what the reader needs
+    before starting; ``ends_with`` names the file the trainer reads at the end.
+    """
+
+    id: str
+    title: str
+    needs: str
+    ends_with: str
+    steps: tuple[tuple[str, ...], ...]
+    line: int
+
+    def pages(self) -> list[str]:
+        return [page for step in self.steps for page in step]
+
+    def position(self, page: str) -> int | None:
+        """The index of the step that holds ``page``, or None when it is not on this path."""
+        return next((i for i, step in enumerate(self.steps) if page in step), None)
+
+
+@dataclass(frozen=True)
+class WordBudgets:
+    """Most prose words allowed: in total, and per page by template. Each is a finding only
+    when named in ``enforced`` ("total", "by_template")."""
+
+    total: int | None
+    by_template: dict[str, int]
+    enforced: frozenset[str]
+    line: int
+
+
+@dataclass(frozen=True)
 class Plan:
     path: Path
     root: str  # the governed directory, relative to the docs source directory
@@ -67,6 +102,8 @@ class Plan:
     templates: dict[str, Template]
     phases: dict[int, Phase]
     pages: tuple[PlannedPage, ...]
+    paths: tuple[ReaderPath, ...] = ()
+    word_budgets: WordBudgets | None = None
 
     def page(self, page: str) -> PlannedPage | None:
         return self._by_page().get(page)
@@ -87,23 +124,34 @@ class Plan:
             return None
         return self.page(docname[len(prefix):] + ".md")
 
+    def paths_through(self, page: str) -> list[ReaderPath]:
+        return [p for p in self.paths if p.position(page) is not None]
+
     def _by_page(self) -> dict[str, PlannedPage]:
         return {p.page: p for p in self.pages}
 
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One located problem: where, what kind, what is wrong and how to fix it."""
+    """One located problem: where, what kind, what is wrong and how to fix it.
+
+    The one finding type of both checkers: ``tool`` is ``docplan`` (plan drift, printed as
+    the Sphinx warning the build shows) or ``accuracy`` (a claim the release contradicts).
+    """
 
     path: str
     line: int
     subtype: str
     message: str
     fix: str = field(default="", compare=False)
+    tool: str = field(default="docplan", compare=False)
 
     def __post_init__(self) -> None:
-        if self.subtype not in SUBTYPES:
+        if self.tool == "docplan" and self.subtype not in SUBTYPES:
             raise ValueError(f"unknown docplan subtype {self.subtype!r}")
+        # A last guard: whatever value a message quotes, it stays one readable line.
+        object.__setattr__(self, "message", _bounded(self.message, MESSAGE_LIMIT))
+        object.__setattr__(self, "fix", _bounded(self.fix, FIX_LIMIT))
 
     @property
     def location(self) -> str:
@@ -116,7 +164,17 @@ class Finding:
 
     def format(self) -> str:
         """The line Sphinx prints for this finding, so CLI and build read the same."""
-        return f"{self.location}: WARNING: {self.text} [{qualified(self.subtype)}]"
+        if self.tool == "docplan":
+            return f"{self.location}: WARNING: {self.text} [{qualified(self.subtype)}]"
+        return f"{self.location}: ERROR: {self.text} [{self.tool}.{self.subtype}]"
+
+
+MESSAGE_LIMIT, FIX_LIMIT = 300, 200  # characters
+
+
+def _bounded(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 4] + " ..."
 
 
 def display_path(path: str | os.PathLike[str]) -> str:

@@ -1,31 +1,57 @@
-"""What a MyST Markdown page says, as far as the plan checks need to know.
+"""What a MyST Markdown page says, read with MyST's own Markdown parser.
 
-A light line scanner, not a Markdown parser: it finds the front matter, the
-ATX headings and the toctree directives outside code, with their line numbers,
-so every finding can point at the line to change. It reads only the source.
+The page is tokenised by the markdown-it parser MyST builds from the site's
+MyST settings, so front matter, headings (ATX and setext), comments and
+directives are recognised exactly where MyST recognises them. Directive bodies
+that MyST parses as Markdown (notes, cards, tabs) are tokenised again, so a
+toctree nested in a four-backtick ``{note}`` fence is found; ``{eval-rst}``
+bodies are searched for ``.. toctree::``. Everything keeps its line number,
+so every finding points at the line to change. Only the source is read.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.mdit import create_md_parser
 
-_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<marker>`{3,}|~{3,}|:{3,})\s*(?P<info>.*)$")
-_HEADING = re.compile(r"^ {0,3}(?P<hashes>#{1,6})\s+(?P<text>.*?)(?:\s+#+)?\s*$")
-_DIRECTIVE = re.compile(r"^\{(?P<name>[\w:-]+)\}\s*(?P<argument>.*)$")
+_DIRECTIVE = re.compile(r"^\{(?P<name>[\w:.-]+)\}\s*(?P<argument>.*)$")
 _OPTION = re.compile(r"^:(?P<name>[\w-]+):(?P<value>.*)$")
 _EXPLICIT_TITLE = re.compile(r"^(?P<title>.+?)\s*<(?P<target>[^<>]+)>$")
+_RST_TOCTREE = re.compile(r"^(?P<indent>\s*)\.\.\s+toctree::\s*$")
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://|^mailto:")
+
+# Directives whose body is not Markdown: code, math, raw text, tables from data.
+# Every other directive's body is read as Markdown, as MyST does for admonitions,
+# cards, tabs, grids and dropdowns.
+LITERAL_DIRECTIVES = frozenset({
+    "code", "code-block", "sourcecode", "code-cell", "literalinclude", "include", "math", "raw",
+    "csv-table", "highlight", "mermaid", "graphviz", "digraph", "graph", "parsed-literal",
+    "eval-rst", "toctree", "glossary", "productionlist", "testcode", "testoutput", "doctest",
+})
 
 # The seed's bracketed placeholders ("[How-to content for ...]"), and the usual markers.
 PLACEHOLDERS = re.compile(
-    r"\[(?:How-to|Brief|Detailed|Step-by-step|Complete|Common|More)\b[^\]]*"
-    r"(?:content|explanation|guide|examples|reference|list)[^\]]*\]"
+    r"\[(?:How-to|Brief|Detailed|Step-by-step|Complete|Common|More)\b[^\]\n]*"
+    r"(?:content|explanation|guide|examples|reference|list)[^\]\n]*\]"
     r"|\bTODO\b|\bTBD\b|\bFIXME\b|[Ll]orem ipsum|[Cc]oming soon|\[\.\.\.\s"
 )
+
+
+class UnreadablePage(ValueError):
+    """A page that cannot be read as text; ``line`` is where the problem is."""
+
+    def __init__(self, path: Path, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.path, self.line, self.reason = path, line, reason
 
 
 @dataclass(frozen=True)
@@ -39,6 +65,18 @@ class Heading:
 class ToctreeEntry:
     target: str  # as written, without an explicit title
     line: int
+
+    @property
+    def is_self(self) -> bool:
+        return self.target == "self"
+
+    @property
+    def is_url(self) -> bool:
+        return bool(_URL.match(self.target))
+
+    @property
+    def is_glob(self) -> bool:
+        return any(ch in self.target for ch in "*?[")
 
 
 @dataclass
@@ -63,7 +101,7 @@ class FrontMatter:
 class PageSource:
     path: Path
     front_matter: FrontMatter
-    headings: list[Heading]
+    headings: list[Heading]  # the page's own sections, not headings nested in directives
     toctrees: list[Toctree]
     placeholders: list[tuple[int, str]]
 
@@ -76,66 +114,180 @@ class PageSource:
         return [h for h in self.headings if h.level == level]
 
 
-def read_page(path: str | Path) -> PageSource:
+@dataclass(frozen=True)
+class Located:
+    """A markdown-it token, with the 1-based page line it starts on and whether it lies
+    inside a directive's body (where MyST does not make sections)."""
+
+    token: Token
+    line: int
+    nested: bool
+
+
+# -- Reading -----------------------------------------------------------------------------------
+
+
+def read_text(path: str | Path) -> str:
+    """The page's text, decoded as Sphinx decodes it (UTF-8, byte-order mark dropped).
+
+    Raises UnreadablePage, with the line of the first bad byte, for a page that is not UTF-8.
+    """
     path = Path(path)
-    return parse_page(path.read_text(encoding="utf-8"), path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadablePage(path, 1, f"cannot be read: {exc.strerror or exc}") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UnreadablePage(path, line, f"is not UTF-8 text (byte 0x{data[exc.start]:02x})") from exc
 
 
-def parse_page(text: str, path: str | Path = "<page>") -> PageSource:
-    lines = text.splitlines()
-    front_matter, body_start = _front_matter(lines)
+def read_page(path: str | Path, config: MdParserConfig | None = None) -> PageSource:
+    path = Path(path)
+    return parse_page(read_text(path), path, config)
+
+
+def markdown_parser(config: MdParserConfig | None = None):
+    """MyST's markdown-it parser for ``config`` (built once per distinct configuration)."""
+    config = config or MdParserConfig()
+    key = repr(config)  # MdParserConfig is unhashable; its repr names every setting
+    if key not in _PARSERS:
+        # The checks read block structure only; a heading's or cell's text is the inline
+        # token's source, so inline parsing (most of the time spent) is left out.
+        _PARSERS[key] = create_md_parser(config, RendererHTML).disable("inline")
+    return _PARSERS[key]
+
+
+_PARSERS: dict[str, object] = {}
+
+
+def tokens(text: str, config: MdParserConfig | None = None) -> Iterator[Located]:
+    """Every token of the page in document order, directive bodies MyST reads as Markdown
+    included (their tokens follow the directive's own fence token)."""
+    yield from _walk(text.removeprefix("\ufeff"), 0, False, markdown_parser(config))
+
+
+def _walk(text: str, offset: int, nested: bool, parser) -> Iterator[Located]:
+    for token in parser.parse(text):
+        line = offset + (token.map[0] if token.map else 0) + 1
+        yield Located(token, line, nested)
+        if is_markdown_directive(token):
+            skipped, body = _directive_body(token.content)
+            yield from _walk(body, line + skipped, True, parser)
+
+
+def is_markdown_directive(token: Token) -> bool:
+    """True for a directive fence whose body MyST reads as Markdown (its tokens follow it)."""
+    directive = _directive(token)
+    return directive is not None and directive[0] not in LITERAL_DIRECTIVES
+
+
+def _directive(token: Token) -> tuple[str, str] | None:
+    """(name, argument) of a MyST directive fence, or None for a code fence."""
+    if token.type not in ("fence", "colon_fence"):
+        return None
+    match = _DIRECTIVE.match(token.info.strip())
+    return (match["name"], match["argument"]) if match else None
+
+
+def _directive_body(content: str) -> tuple[int, str]:
+    """Split a directive's options (``:key: value`` lines or a ``---`` YAML block) from its body.
+    Returns the number of lines the options take and the body."""
+    lines = content.split("\n")
+    index = 0
+    if lines and lines[0].strip() == "---":
+        index = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
+    else:
+        while index < len(lines) and _OPTION.match(lines[index].strip()):
+            index += 1
+    return index, "\n".join(lines[index:])
+
+
+def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | None = None,
+               located_tokens: list[Located] | None = None) -> PageSource:
+    """What the plan checks need from the page; ``located_tokens`` are the page's tokens when
+    the caller has them already."""
+    text = text.removeprefix("\ufeff")
+    front_matter = FrontMatter()
     headings: list[Heading] = []
     toctrees: list[Toctree] = []
-    placeholders: list[tuple[int, str]] = []
-
-    fence: tuple[str, int] | None = None  # (marker char, length) of the open code fence
-    toctree: tuple[Toctree, str, int] | None = None  # open toctree with its fence
-    for index in range(body_start, len(lines)):
-        number, line = index + 1, lines[index]
-        hit = PLACEHOLDERS.search(line)
-        if hit:
+    pending: Heading | None = None  # a heading whose text is the next inline token
+    for located in located_tokens if located_tokens is not None else tokens(text, config):
+        token = located.token
+        if token.type == "front_matter":
+            front_matter = _front_matter(token.content, located.line)
+        elif token.type == "heading_open" and not located.nested and token.level == 0:
+            pending = Heading(int(token.tag[1:]), "", located.line)
+        elif token.type == "inline" and pending is not None:
+            headings.append(Heading(pending.level, _plain_heading(token.content), pending.line))
+            pending = None
+        else:
+            directive = _directive(token)
+            if directive and directive[0] == "toctree":
+                toctrees.append(_toctree(token.content, located.line))
+            elif directive and directive[0] == "eval-rst":
+                toctrees += _rst_toctrees(token.content, located.line)
+    if not front_matter.present and text.split("\n", 1)[0].strip() == "---":
+        front_matter = FrontMatter(present=True, error="front matter starts with '---' on line 1 but is never closed")
+    placeholders, seen_lines = [], set()
+    for hit in PLACEHOLDERS.finditer(text):  # one pass over the page, the first hit of each line
+        number = text.count("\n", 0, hit.start()) + 1
+        if number not in seen_lines:
+            seen_lines.add(number)
             placeholders.append((number, hit.group(0)))
-        match = _FENCE.match(line)
-        if toctree:
-            current, char, length = toctree
-            if match and match["marker"][0] == char and len(match["marker"]) >= length and not match["info"]:
-                toctree = None
-            else:
-                _toctree_line(current, line.strip(), number)
-            continue
-        if fence:
-            char, length = fence
-            if match and match["marker"][0] == char and len(match["marker"]) >= length and not match["info"].strip():
-                fence = None
-            continue
-        if match:
-            marker, info = match["marker"], match["info"].strip()
-            directive = _DIRECTIVE.match(info)
-            if directive and directive["name"] == "toctree":
-                current = Toctree(line=number)
-                toctrees.append(current)
-                toctree = (current, marker[0], len(marker))
-            elif marker[0] != ":":
-                # Code and directive bodies in backtick or tilde fences are not prose;
-                # colon fences hold Markdown (cards, admonitions) and are scanned.
-                fence = (marker[0], len(marker))
-            continue
-        heading = _HEADING.match(line)
-        if heading:
-            headings.append(Heading(len(heading["hashes"]), _plain_heading(heading["text"]), number))
     return PageSource(Path(path), front_matter, headings, toctrees, placeholders)
 
 
-def _toctree_line(toctree: Toctree, stripped: str, number: int) -> None:
-    if not stripped or stripped in ("---",):
-        return
-    option = _OPTION.match(stripped)
-    if option:
-        toctree.options[option["name"]] = number
-        return
-    if re.match(r"^[\w-]+:\s", stripped) and not toctree.entries:
-        toctree.options[stripped.split(":", 1)[0]] = number  # YAML-style options block
-        return
+# -- Toctrees ----------------------------------------------------------------------------------
+
+
+def _toctree(content: str, fence_line: int) -> Toctree:
+    toctree = Toctree(line=fence_line)
+    in_yaml_options = False
+    for index, raw in enumerate(content.split("\n")):
+        number, stripped = fence_line + 1 + index, raw.strip()
+        if stripped == "---" and not toctree.entries:
+            in_yaml_options = not in_yaml_options
+            continue
+        if not stripped:
+            continue
+        option = _OPTION.match(stripped)
+        if option and not toctree.entries:
+            toctree.options[option["name"]] = number
+        elif in_yaml_options:
+            toctree.options[stripped.split(":", 1)[0].strip()] = number
+        else:
+            _add_entry(toctree, stripped, number)
+    return toctree
+
+
+def _rst_toctrees(content: str, fence_line: int) -> list[Toctree]:
+    """``.. toctree::`` directives in an ``{eval-rst}`` body, at any depth."""
+    lines = content.split("\n")
+    found = []
+    for index, raw in enumerate(lines):
+        match = _RST_TOCTREE.match(raw)
+        if not match:
+            continue
+        toctree = Toctree(line=fence_line + 1 + index)
+        depth = len(match["indent"])
+        for inner in range(index + 1, len(lines)):
+            line = lines[inner]
+            if line.strip() and len(line) - len(line.lstrip()) <= depth:
+                break  # the directive's indented block has ended
+            stripped, number = line.strip(), fence_line + 1 + inner
+            option = _OPTION.match(stripped)
+            if option and not toctree.entries:
+                toctree.options[option["name"]] = number
+            elif stripped:
+                _add_entry(toctree, stripped, number)
+        found.append(toctree)
+    return found
+
+
+def _add_entry(toctree: Toctree, stripped: str, number: int) -> None:
     explicit = _EXPLICIT_TITLE.match(stripped)
     target = explicit["target"] if explicit else stripped
     toctree.entries.append(ToctreeEntry(target.strip(), number))
@@ -147,19 +299,12 @@ def _plain_heading(text: str) -> str:
     return text.strip()
 
 
-def _front_matter(lines: list[str]) -> tuple[FrontMatter, int]:
-    """Parse a leading ``---`` block. Returns it and the index of the first body line."""
-    result = FrontMatter()
-    if not lines or lines[0].strip() != "---":
-        return result, 0
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
-    except StopIteration:
-        result.present = True
-        result.error = "front matter starts with '---' on line 1 but is never closed"
-        return result, 0
-    result.present = True
-    block = "\n".join(lines[1:end])
+# -- Front matter ------------------------------------------------------------------------------
+
+
+def _front_matter(block: str, first_line: int) -> FrontMatter:
+    """Parse the YAML between the ``---`` lines; ``first_line`` is the line of the opening ``---``."""
+    result = FrontMatter(present=True)
     try:
         # Compose once with the C loader (fast), then build values from the same nodes.
         node = yaml.compose(block, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -167,14 +312,19 @@ def _front_matter(lines: list[str]) -> tuple[FrontMatter, int]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         result.error = f"front matter is not valid YAML: {getattr(exc, 'problem', None) or exc}"
-        result.error_line = (mark.line + 2) if mark else 1
-        return result, end + 1
+        result.error_line = (mark.line + first_line + 1) if mark else first_line
+        return result
+    except (TypeError, ValueError, RecursionError) as exc:  # e.g. an unhashable key such as '? [a, b]'
+        result.error = f"front matter has a value YAML cannot build: {str(exc)[:120]}"
+        result.error_line = first_line
+        return result
     if values is None:
         values = {}
     if not isinstance(values, dict) or not isinstance(node, (yaml.MappingNode, type(None))):
         result.error = "front matter must be a mapping of 'key: value' lines"
-        return result, end + 1
+        result.error_line = first_line + 1
+        return result
     result.values = values
     if node is not None:
-        result.lines = {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
-    return result, end + 1
+        result.lines = {str(k.value): k.start_mark.line + first_line + 1 for k, _ in node.value}
+    return result

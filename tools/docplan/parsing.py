@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .model import ContentType, Finding, Phase, Plan, PlannedPage, Template
+from .model import ContentType, Finding, Phase, Plan, PlannedPage, ReaderPath, Template, WordBudgets
 
 TOP_LEVEL_KEYS = {
     "schema_version": True,  # key -> required
@@ -29,8 +29,13 @@ TOP_LEVEL_KEYS = {
     "templates": True,
     "phases": True,
     "pages": True,
+    "paths": False,
+    "word_budgets": False,
 }
 # A new top-level section is one more key above and one more parse step in _build_plan.
+PATH_KEYS = {"id": True, "title": True, "needs": True, "ends_with": True, "steps": True}
+WORD_BUDGET_KEYS = {"total": False, "by_template": False, "enforced": True}
+PATH_STEPS = (4, 6)  # a path visits four to six pages: enough to arrive, few enough to follow
 CONTENT_TYPE_KEYS = {"label": True, "default_template": True, "description": False}
 TEMPLATE_KEYS = {"required_sections": True}
 PHASE_KEYS = {"name": True, "goal": False, "weeks": True}
@@ -75,10 +80,17 @@ def load_plan(path: str | Path) -> tuple[Plan | None, list[Finding]]:
     path = Path(path)
     problems = _Problems(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.add(1, f"cannot read the plan file: {exc}.",
-                     "check docplan_plan in conf.py names the plan file.", "plan-syntax")
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.add(1, f"cannot read the plan file: {exc.strerror or exc}.",
+                     "check that docplan_plan in conf.py names the plan file.", "plan-syntax")
+        return None, problems.findings
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.add(line, f"the plan file is not UTF-8 text (byte 0x{data[exc.start]:02x}).",
+                     "save the file as UTF-8 text.", "plan-syntax")
         return None, problems.findings
     return parse_plan(text, path)
 
@@ -87,8 +99,11 @@ def parse_plan(text: str, path: str | Path) -> tuple[Plan | None, list[Finding]]
     """Parse plan text; ``path`` is only used to locate findings."""
     path = Path(path)
     problems = _Problems(path)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        if _reject_anchors(text, loader, problems):
+            return None, problems.findings
+        node = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
@@ -105,15 +120,44 @@ def parse_plan(text: str, path: str | Path) -> tuple[Plan | None, list[Finding]]
     return (plan if not findings else None), findings
 
 
+def _reject_anchors(text: str, loader: type, problems: _Problems) -> bool:
+    """Report every YAML anchor and alias; True when there is one.
+
+    The plan is plain data, and aliases are how a small file expands into a huge or
+    endless structure (an "alias bomb", or a list that contains itself). Scanning the
+    parser's events costs a few milliseconds and expands nothing.
+    """
+    found = False
+    for event in yaml.parse(text, Loader=loader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            problems.add(line, f"the plan uses the YAML alias '*{_short(event.anchor, 30)}'; the plan does not "
+                         "allow anchors and aliases.", "write the value out in full here.", "plan-syntax")
+            found = True
+        elif getattr(event, "anchor", None) is not None:
+            problems.add(line, f"the plan defines the YAML anchor '&{_short(event.anchor, 30)}'; the plan does not "
+                         "allow anchors and aliases.", "remove the anchor, and write its value out wherever an "
+                         "alias used it.", "plan-syntax")
+            found = True
+        if len(problems.findings) >= 20:
+            break  # enough to act on
+    return found
+
+
 def _to_value(node: yaml.Node, problems: _Problems) -> Value:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         mapping: dict[str, Value] = {}
         for key_node, value_node in node.value:
-            key = key_node.value
             key_line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                kind = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
+                problems.add(key_line, f"a key here is {kind}; every key in the plan is a plain name.",
+                             "write the key as a name followed by a colon, such as 'title:'.")
+                continue
+            key = key_node.value
             if key in mapping:
-                problems.add(key_line, f"duplicate key '{key}' (first at line {mapping[key].where}).",
+                problems.add(key_line, f"duplicate key '{_short(key)}' (first at line {mapping[key].where}).",
                              "remove one of the two keys.")
                 continue
             value = _to_value(value_node, problems)
@@ -129,11 +173,28 @@ def _to_value(node: yaml.Node, problems: _Problems) -> Value:
     return Value(data, line)
 
 
+def _short(text: str, limit: int = 60) -> str:
+    """``text`` on one line, cut to ``limit`` characters, so an odd value cannot flood a message."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _show(value: Value | Any) -> str:
+    """A value as the plan wrote it, in YAML flow style and short, never as internal objects."""
+    data = _plain(value if isinstance(value, Value) else Value(value, 0))
+    try:
+        text = yaml.safe_dump(data, default_flow_style=True, width=10_000).strip()
+        text = text.removesuffix("...").strip()
+    except yaml.YAMLError:
+        text = str(data)
+    return _short(text)
+
+
 def _plain(value: Value) -> Any:
     if isinstance(value.data, dict):
-        return {k: _plain(v) for k, v in value.data.items()}
+        return {k: _plain(v if isinstance(v, Value) else Value(v, 0)) for k, v in value.data.items()}
     if isinstance(value.data, list):
-        return [_plain(v) for v in value.data]
+        return [_plain(v if isinstance(v, Value) else Value(v, 0)) for v in value.data]
     return value.data
 
 
@@ -146,8 +207,8 @@ def _check_keys(mapping: Value, spec: dict[str, bool], what: str, problems: _Pro
     allowed = ", ".join(spec)
     for key, value in mapping.data.items():
         if key not in spec:
-            problems.add(value.where, f"unknown key '{key}' in {what}; expected one of: {allowed}.",
-                         f"remove '{key}' or correct its spelling.")
+            problems.add(value.where, f"unknown key '{_short(key)}' in {what}; expected one of: {allowed}.",
+                         f"remove '{_short(key)}' or correct its spelling.")
     complete = True
     for key, required in spec.items():
         if required and key not in mapping.data:
@@ -170,7 +231,7 @@ def _expect(value: Value, kind: type | tuple[type, ...], what: str, problems: _P
     is_bool_for_int = kind is int and isinstance(value.data, bool)
     if is_bool_for_int or not isinstance(value.data, kind):
         expected = {str: "a string", int: "a whole number", list: "a list"}.get(kind, "a value")  # type: ignore[call-overload]
-        problems.add(value.where, f"{what} must be {expected} (got {_type_name(value.data)}: {value.data!r}).",
+        problems.add(value.where, f"{what} must be {expected} (got {_type_name(value.data)}: {_show(value)}).",
                      f"write {what} as {expected}.")
         return False
     return True
@@ -184,7 +245,7 @@ def _week_range(value: Value, what: str, problems: _Problems) -> tuple[int, int]
             and all(isinstance(v.data, int) and not isinstance(v.data, bool) for v in data)
             and data[0].data <= data[1].data):
         return data[0].data, data[1].data
-    problems.add(value.where, f"{what} must be a week number or [first, last] (got {_plain(value)!r}).",
+    problems.add(value.where, f"{what} must be a week number or [first, last] (got {_show(value)}).",
                  f"write {what} as 3 or [3, 4].")
     return None
 
@@ -195,7 +256,7 @@ def _build_plan(root: Value, path: Path, problems: _Problems) -> Plan | None:
     top = root.data
     if top["schema_version"].data != SCHEMA_VERSION:
         problems.add(top["schema_version"].where,
-                     f"schema_version is {top['schema_version'].data!r}; this docplan reads version {SCHEMA_VERSION}, "
+                     f"schema_version is {_show(top['schema_version'])}; this docplan reads version {SCHEMA_VERSION}, "
                      "whose 'pages' nest by directory ('name/:' holding its 'name.md:' entries).",
                      f"nest the pages by directory, drop their 'page' and 'parent' keys, and set "
                      f"schema_version: {SCHEMA_VERSION}.")
@@ -203,7 +264,7 @@ def _build_plan(root: Value, path: Path, problems: _Problems) -> Plan | None:
     governed = top["root"]
     if _expect(governed, str, "root", problems) and (
             PurePosixPath(governed.data).is_absolute() or ".." in PurePosixPath(governed.data).parts):
-        problems.add(governed.where, f"root must be a directory inside the docs (got {governed.data!r}).",
+        problems.add(governed.where, f"root must be a directory inside the docs (got {_show(governed)}).",
                      "name a directory relative to the docs source directory, such as 'training'.")
 
     templates = _parse_templates(top["templates"], problems)
@@ -212,10 +273,95 @@ def _build_plan(root: Value, path: Path, problems: _Problems) -> Plan | None:
     pages = _parse_pages(top["pages"], content_types, templates, phases, problems)
     if "counts" in top and pages is not None and not problems.findings:
         _check_counts(top["counts"], pages, problems)  # counts over a broken page list are noise
+    paths = _parse_paths(top["paths"], problems) if "paths" in top else []
+    budgets = _parse_word_budgets(top["word_budgets"], templates, problems) if "word_budgets" in top else None
     if problems.findings or pages is None:
         return None
     return Plan(path=path, root=governed.data.strip("/"), content_types=content_types,
-                templates=templates, phases=phases, pages=tuple(pages))
+                templates=templates, phases=phases, pages=tuple(pages), paths=tuple(paths),
+                word_budgets=budgets)
+
+
+def _parse_paths(node: Value, problems: _Problems) -> list[ReaderPath]:
+    """Reader paths; whether their pages are planned is a site check (``path-unplanned``)."""
+    paths: list[ReaderPath] = []
+    if not _expect(node, list, "paths", problems):
+        return paths
+    seen: set[str] = set()
+    for item in node.data:
+        if not _check_keys(item, PATH_KEYS, "a reader path", problems):
+            continue
+        spec = item.data
+        texts = {key: spec[key].data for key in ("id", "title", "needs", "ends_with")
+                 if _expect(spec[key], str, f"reader path {key}", problems)}
+        if len(texts) < 4:
+            continue
+        what = f"reader path '{texts['id']}'"
+        if texts["id"] in seen:
+            problems.add(spec["id"].where, f"{what} is defined twice.", "give each path its own id.")
+            continue
+        seen.add(texts["id"])
+        steps = _path_steps(spec["steps"], what, problems)
+        if steps is None:
+            continue
+        count = sum(len(step) for step in steps)
+        low, high = PATH_STEPS
+        if not low <= count <= high:
+            problems.add(spec["steps"].where, f"{what} visits {count} pages; a path visits {low} to {high}.",
+                         "add or remove steps.")
+            continue
+        paths.append(ReaderPath(texts["id"], texts["title"].strip(), texts["needs"].strip(),
+                                texts["ends_with"].strip(), steps, item.line))
+    return paths
+
+
+def _path_steps(node: Value, what: str, problems: _Problems) -> tuple[tuple[str, ...], ...] | None:
+    """Steps: each a page, or a list of alternative pages."""
+    if not _expect(node, list, f"{what} steps", problems):
+        return None
+    steps = []
+    for step in node.data:
+        pages = step.data if isinstance(step.data, list) else [step]
+        names = [p.data for p in pages]
+        if not names or not all(isinstance(n, str) and n.endswith(".md") for n in names):
+            problems.add(step.where, f"{what} has step {_show(step)}; a step is a page or a list of pages.",
+                         "write a step as 'datasets/prepare-for-training.md' or '[a.md, b.md]'.")
+            return None
+        steps.append(tuple(names))
+    return tuple(steps)
+
+
+def _parse_word_budgets(node: Value, templates: dict[str, Template], problems: _Problems) -> WordBudgets | None:
+    if not _check_keys(node, WORD_BUDGET_KEYS, "word_budgets", problems):
+        return None
+    spec = node.data
+    total = spec.get("total")
+    if total is not None and not _expect(total, int, "word_budgets total", problems):
+        return None
+    enforced = spec["enforced"]
+    kinds = {"total", "by_template"}
+    names = [v.data for v in enforced.data] if isinstance(enforced.data, list) else None
+    if isinstance(enforced.data, bool):
+        chosen = frozenset(kinds if enforced.data else ())
+    elif names is not None and all(n in kinds for n in names):
+        chosen = frozenset(names)
+    else:
+        problems.add(enforced.where, f"word_budgets enforced must be true, false or a list of total and "
+                     f"by_template (got {_show(enforced)}).", "write 'enforced: [by_template]', for example.")
+        return None
+    by_template: dict[str, int] = {}
+    limits = spec.get("by_template", Value({}, node.line))
+    if not isinstance(limits.data, dict):
+        problems.add(limits.where, "word_budgets by_template must map template names to word counts.",
+                     "write it as '{how-to: 1800, topic-index: 900}'.")
+        return None
+    for name, limit in limits.data.items():
+        if name not in templates:
+            problems.add(limit.where, f"word_budgets names template '{_short(name)}', which is not one of: "
+                         f"{', '.join(templates)}.", "name one of the templates.")
+        elif _expect(limit, int, f"word_budgets by_template {name}", problems):
+            by_template[name] = limit.data
+    return WordBudgets(total.data if total is not None else None, by_template, chosen, node.where)
 
 
 def _parse_templates(node: Value, problems: _Problems) -> dict[str, Template]:
@@ -224,7 +370,7 @@ def _parse_templates(node: Value, problems: _Problems) -> dict[str, Template]:
         _check_keys(node, {}, "templates", problems)
         return templates
     for name, spec in node.data.items():
-        what = f"template '{name}'"
+        what = f"template '{_short(name)}'"
         if not _check_keys(spec, TEMPLATE_KEYS, what, problems):
             continue
         sections = spec.data["required_sections"]
@@ -245,12 +391,12 @@ def _parse_content_types(node: Value, templates: dict[str, Template],
         _check_keys(node, {}, "content_types", problems)
         return types
     for name, spec in node.data.items():
-        what = f"content type '{name}'"
+        what = f"content type '{_short(name)}'"
         if not _check_keys(spec, CONTENT_TYPE_KEYS, what, problems):
             continue
         default = spec.data["default_template"]
         if not _is_name(default.data) or default.data not in templates:
-            problems.add(default.where, f"{what} names default_template '{default.data}', which is not a template; "
+            problems.add(default.where, f"{what} names default_template '{_show(default)}', which is not a template; "
                          f"templates: {', '.join(templates) or 'none'}.",
                          "name one of the templates, or add the template under 'templates'.")
         label = spec.data["label"]
@@ -267,9 +413,9 @@ def _parse_phases(node: Value, problems: _Problems) -> dict[int, Phase]:
         return phases
     for key, spec in node.data.items():
         if not str(key).isdigit():
-            problems.add(spec.where, f"phase '{key}' must be a whole number.", "number the phases 1, 2, 3 ...")
+            problems.add(spec.where, f"phase '{_short(key)}' must be a whole number.", "number the phases 1, 2, 3 ...")
             continue
-        what = f"phase {key}"
+        what = f"phase {_short(key)}"
         if not _check_keys(spec, PHASE_KEYS, what, problems):
             continue
         weeks = _week_range(spec.data["weeks"], f"{what} weeks", problems)
@@ -307,17 +453,17 @@ def _walk(directory: Value, prefix: str, above: str | None, content_types: dict[
         if name.endswith("/"):
             child = name.rstrip("/")
             if not child or "/" in child or child in {".", ".."}:
-                problems.add(value.where, f"'{name}' in {where_dir} must name one directory, such as 'datasets/'.",
+                problems.add(value.where, f"'{_short(name)}' in {where_dir} must name one directory, such as 'datasets/'.",
                              "nest each directory inside its parent instead of writing a path.")
             elif not isinstance(value.data, dict) or not value.data:
-                problems.add(value.where, f"directory '{prefix}{name}' must hold its pages ('name.md:' entries).",
-                             f"list the pages of '{prefix}{name}' below it, indented, or remove it.")
+                problems.add(value.where, f"directory '{_short(prefix + name)}' must hold its pages ('name.md:' entries).",
+                             f"list the pages of '{_short(prefix + name)}' below it, indented, or remove it.")
             else:
                 _walk(value, prefix + name, index, content_types, templates, phases, pages, problems)
             continue
         pure = PurePosixPath(name)
         if pure.suffix != ".md" or len(pure.parts) != 1 or name.startswith("."):
-            problems.add(value.where, f"'{name}' in {where_dir} is neither a page ('name.md') nor a directory "
+            problems.add(value.where, f"'{_short(name)}' in {where_dir} is neither a page ('name.md') nor a directory "
                          "('name/').", "write a page as 'name.md:' and a directory as 'name/:'.")
             continue
         page = prefix + name
@@ -330,7 +476,7 @@ def _walk(directory: Value, prefix: str, above: str | None, content_types: dict[
 def _parse_entry(item: Value, page: str, parent: str | None, content_types: dict[str, ContentType],
                  templates: dict[str, Template], phases: dict[int, Phase],
                  problems: _Problems) -> PlannedPage | None:
-    where = f"page '{page}'"
+    where = f"page '{_short(page)}'"
     if isinstance(item.data, dict):
         for key, reason in DERIVED_KEYS.items():
             if key in item.data:
@@ -342,7 +488,7 @@ def _parse_entry(item: Value, page: str, parent: str | None, content_types: dict
     content_type = entry["content_type"]
     if not _is_name(content_type.data) or content_type.data not in content_types:
         problems.add(content_type.where,
-                     f"{where} has content_type '{content_type.data}', which is not one of: "
+                     f"{where} has content_type '{_show(content_type)}', which is not one of: "
                      f"{', '.join(content_types)}.",
                      "use one of the content types, or add it under 'content_types'.")
         return None
@@ -355,7 +501,7 @@ def _parse_entry(item: Value, page: str, parent: str | None, content_types: dict
         return None
     phase = entry["phase"]
     if not _is_name(phase.data) or phase.data not in phases:
-        problems.add(phase.where, f"{where} is in phase {phase.data!r}, which is not one of: "
+        problems.add(phase.where, f"{where} is in phase {_show(phase)}, which is not one of: "
                      f"{', '.join(map(str, phases))}.", "use a phase listed under 'phases'.")
         return None
     week = _week_range(entry["week"], f"{where} week", problems)
@@ -363,7 +509,7 @@ def _parse_entry(item: Value, page: str, parent: str | None, content_types: dict
         return None
     first, last = phases[phase.data].weeks
     if not (first <= week[0] and week[1] <= last):
-        problems.add(entry["week"].where, f"{where} is planned for week {_plain(entry['week'])}, outside "
+        problems.add(entry["week"].where, f"{where} is planned for week {_show(entry['week'])}, outside "
                      f"phase {phase.data} (weeks {first}-{last}).",
                      "move the week into the phase's range, or move the page to another phase.")
         return None
@@ -392,5 +538,5 @@ def _check_counts(node: Value, pages: list[PlannedPage], problems: _Problems) ->
         if key != "pages" and isinstance(stated, dict):
             stated = {(int(k) if key == "by_phase" and str(k).isdigit() else k): v for k, v in stated.items()}
         if stated != actual[key]:
-            problems.add(node.data[key].where, f"counts.{key} says {stated!r}, but the page list gives "
-                         f"{actual[key]!r}.", f"set counts.{key} to {actual[key]!r}.")
+            problems.add(node.data[key].where, f"counts.{key} says {_show(stated)}, but the page list gives "
+                         f"{_show(actual[key])}.", f"set counts.{key} to {_show(actual[key])}.")

@@ -9,6 +9,7 @@ from typing import Any
 
 from .checks import Site
 from .model import Finding, Plan
+from .routes import read_site_prose, word_counts
 
 REPORT_NAME = "docplan-report.json"
 
@@ -121,3 +122,42 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     fmt = lambda row: "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
     return [fmt(header), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)]
+
+
+def _words(plan: Plan, site: Site) -> dict[str, int]:
+    files = {page: site.docs_dir / plan.root / page for page in site.pages if plan.page(page)}
+    return word_counts(plan, read_site_prose(files))
+
+
+def word_summary(plan: Plan, site: Site) -> str:
+    """One line for ``docplan check``: the total and the pages over their budget."""
+    counts = _words(plan, site)
+    total = sum(counts.values())
+    budgets = plan.word_budgets
+    if budgets is None:
+        return f"prose: {total} words in {len(counts)} pages (no word budgets in the plan)."
+    over = [(page, n, limit) for page, n in counts.items()
+            if (limit := budgets.by_template.get(plan.page(page).template)) is not None and n > limit]
+    status = {0: "not enforced yet", 2: "enforced"}.get(len(budgets.enforced),
+                                                        f"enforced for {', '.join(sorted(budgets.enforced))} only")
+    line = f"prose: {total} words in {len(counts)} pages"
+    if budgets.total is not None:
+        line += f" (budget {budgets.total})"
+    line += f"; {len(over)} page(s) over their budget; budgets {status}."
+    return line + "".join(f"\n  {page}: {n} > {limit}" for page, n, limit in over)
+
+
+def format_words(plan: Plan, site: Site) -> str:
+    """Prose words per page, with each page's budget, and the total."""
+    counts = _words(plan, site)
+    budgets = plan.word_budgets
+    rows = []
+    for page, n in counts.items():
+        limit = budgets.by_template.get(plan.page(page).template) if budgets else None
+        flag = "over" if limit is not None and n > limit else ""
+        rows.append([page, str(n), str(limit) if limit is not None else "-", flag])
+    total = sum(counts.values())
+    limit = budgets.total if budgets and budgets.total is not None else None
+    rows.append(["total", str(total), str(limit) if limit is not None else "-",
+                 "over" if limit is not None and total > limit else ""])
+    return "\n".join(_table(["page", "words", "budget", ""], rows))

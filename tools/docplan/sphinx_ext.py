@@ -1,10 +1,17 @@
 """The Sphinx hooks of docplan, and nothing else.
 
-The plan is parsed once per build (``builder-inited``) and kept on the
-environment so that a plan edit re-reads only the pages whose entry changed
-(``env-get-outdated``). The whole-site check runs at ``env-updated``, which
-fires on every build, incremental and no-op ones included, so a drift keeps
-failing the build until it is fixed. Nothing is written into the sources.
+The settings are validated and the plan is parsed once per build
+(``builder-inited``) and kept on the environment so that a plan edit re-reads
+only the pages whose entry changed (``env-get-outdated``). The whole-site
+check runs at ``env-updated``, which fires on every build, incremental and
+no-op ones included, so a drift keeps failing the build until it is fixed.
+
+A build that warned (docplan's warnings or Sphinx's own) removes its saved
+environment at ``build-finished``, so the next build reads every page again
+and repeats every warning instead of passing as a no-op. A page that is not
+UTF-8 is reported and left out of the read (``env-before-read-docs``), where
+Sphinx would otherwise stop with a traceback. Nothing is written into the
+sources.
 """
 
 from __future__ import annotations
@@ -14,16 +21,21 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from sphinx.application import Sphinx
+from sphinx import addnodes
+from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
-from .checks import Site, check_site
+from .checks import Site, check_site, unreadable_finding
 from .config import DEFAULTS
-from .model import Finding, Plan
+from .model import Finding, Plan, ReaderPath
+from .pages import UnreadablePage, read_text
 from .parsing import load_plan
 from .report import build_report, write_report
+from .routes import next_steps
+from .settings import myst_config, validate
 from .styles import badge_class, badge_css
 from .subtypes import WARNING_TYPE
 
@@ -31,20 +43,26 @@ logger = logging.getLogger(__name__)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    # Rebuild "": no setting changes how a page is read, so editing one must not re-read the site.
+    # Rebuild "": neither value changes how a page is read, so editing them must not re-read the site.
+    # Any type: docplan validates the values itself, with a message located in conf.py.
     for name, default in DEFAULTS.items():
-        app.add_config_value(name, default, "", types=frozenset({type(default)}))
+        app.add_config_value(name, default, "", types=Any)
     app.connect("builder-inited", load_plan_into_env)
     app.connect("builder-inited", add_stylesheet)
     app.connect("env-get-outdated", pages_with_changed_entries)
+    app.connect("env-before-read-docs", leave_out_unreadable_pages)
+    app.add_directive("reader-paths", ReaderPaths)
     app.connect("doctree-read", add_badge_and_job)
+    app.connect("doctree-read", add_next_steps)
     app.connect("env-updated", check_whole_site)
-    app.connect("html-page-context", add_meta_description)
+    # Before sphinxext-opengraph (priority 500), which reads the description offered here.
+    app.connect("html-page-context", add_meta_description, priority=400)
     app.connect("build-finished", write_matrix_report)
+    app.connect("build-finished", forget_environment_after_warnings)
     app.connect("build-finished", write_stylesheet)
     return {
         "version": __version__,
-        "env_version": 2,
+        "env_version": 3,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
@@ -52,10 +70,13 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
 def load_plan_into_env(app: Sphinx) -> None:
     env = app.env
-    plan, findings = load_plan(Path(app.srcdir) / app.config.docplan_plan)
+    values = {name: getattr(app.config, name) for name in DEFAULTS}
+    settings, findings = validate(values, Path(app.confdir) / "conf.py")
+    plan, plan_findings = load_plan(Path(app.srcdir) / settings.plan)
     env.docplan_previous_plan = getattr(env, "docplan_plan", None)
     env.docplan_plan = plan
-    env.docplan_plan_findings = findings
+    env.docplan_plan_findings = findings + plan_findings
+    env.docplan_enforce_phase = settings.enforce_phase
 
 
 STYLESHEET = "docplan.css"
@@ -99,7 +120,26 @@ def pages_with_changed_entries(app: Sphinx, env: BuildEnvironment, added: set[st
 
 def _shown(plan: Plan, entry) -> tuple[str, ...]:
     labels = tuple(sorted((name, t.label) for name, t in plan.content_types.items()))
-    return (entry.jtbd, entry.title, entry.content_type, str(labels))
+    # A page on a path shows its next steps; the hub shows every path.
+    paths = plan.paths if entry.parent is None else tuple(s.path for s in next_steps(plan, entry.page))
+    titles = {p: plan.page(p).title if plan.page(p) else p for path in paths for p in path.pages()}
+    return (entry.jtbd, entry.title, entry.content_type, str(labels), repr(paths), repr(sorted(titles.items())))
+
+
+def leave_out_unreadable_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Report each page to be read that is not UTF-8, and take it out of the build: Sphinx
+    itself would stop with a traceback. It stays out, and is reported, until it is fixed."""
+    env.docplan_unreadable = set()
+    for docname in list(docnames):
+        path = Path(env.doc2path(docname))
+        try:
+            read_text(path)
+        except UnreadablePage as exc:
+            finding = unreadable_finding(exc)
+            logger.warning(finding.text, location=finding.location, type=WARNING_TYPE, subtype=finding.subtype)
+            env.docplan_unreadable.add(str(path.absolute()))
+            docnames.remove(docname)
+            env.project.docnames.discard(docname)
 
 
 def add_badge_and_job(app: Sphinx, doctree: nodes.document) -> None:
@@ -123,23 +163,109 @@ def add_badge_and_job(app: Sphinx, doctree: nodes.document) -> None:
     section.insert(1, meta)
 
 
+def _page_link(plan: Plan, page: str, refdoc: str) -> nodes.Node:
+    """A checked link to a planned page, with the page's planned title."""
+    entry = plan.page(page)
+    title = entry.title if entry else page
+    docname = plan.docname(entry) if entry else page.removesuffix(".md")
+    return addnodes.pending_xref("", nodes.inline(title, title), refdomain="std", reftype="doc",
+                                 reftarget=f"/{docname}", refexplicit=True, refwarn=True, refdoc=refdoc)
+
+
+def _inline_code(text: str) -> list[nodes.Node]:
+    """Plain text with `code` spans, for the plan's short texts."""
+    parts = text.split("`")
+    return [nodes.literal(part, part) if i % 2 else nodes.Text(part) for i, part in enumerate(parts) if part]
+
+
+def _step_links(plan: Plan, pages: tuple[str, ...], refdoc: str) -> list[nodes.Node]:
+    out: list[nodes.Node] = []
+    for i, page in enumerate(pages):
+        if i:
+            out.append(nodes.Text(", or " if i == len(pages) - 1 else ", "))
+        out.append(_page_link(plan, page, refdoc))
+    return out
+
+
+def add_next_steps(app: Sphinx, doctree: nodes.document) -> None:
+    """End each page that is on a reader path with that path's next step (or its end)."""
+    env = app.env
+    plan: Plan | None = env.docplan_plan
+    entry = plan.by_docname(env.docname) if plan else None
+    steps = next_steps(plan, entry.page) if entry else []
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if not steps or section is None:
+        return
+    box = nodes.container(classes=["docplan-next"])
+    box += nodes.rubric("Next step", "Next step")
+    for step in steps:
+        para = nodes.paragraph(classes=["docplan-next-step", f"docplan-path-{step.path.id}"])
+        para += nodes.strong(step.path.title, step.path.title)
+        para += nodes.Text(": ")
+        if step.pages:
+            para += _step_links(plan, step.pages, env.docname)
+            para += nodes.Text(".")
+        else:
+            para += nodes.Text("the end of this path. Your trainer reads ")
+            para += _inline_code(step.path.ends_with)
+            para += nodes.Text(".")
+        box += para
+    section += box
+
+
+class ReaderPaths(SphinxDirective):
+    """``{reader-paths}``: every reader path of the plan, with what it needs and its steps."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        plan: Plan | None = self.env.docplan_plan
+        if plan is None:
+            return []
+        return [node for path in plan.paths for node in self._path(plan, path)]
+
+    def _path(self, plan: Plan, path: ReaderPath) -> list[nodes.Node]:
+        box = nodes.container(classes=["docplan-path", f"docplan-path-{path.id}"], ids=[f"path-{path.id}"])
+        box += nodes.rubric(path.title, path.title)
+        box += self.parse_text_to_nodes(path.needs)
+        steps = nodes.enumerated_list(classes=["docplan-path-steps"])
+        for step in path.steps:
+            item = nodes.list_item()
+            item += nodes.paragraph("", "", *_step_links(plan, step, self.env.docname))
+            steps += item
+        box += steps
+        box += nodes.paragraph("", "", nodes.Text("Ends with "), *_inline_code(path.ends_with), nodes.Text("."))
+        return [box]
+
+
 def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
     findings: list[Finding] = list(env.docplan_plan_findings)
     plan: Plan | None = env.docplan_plan
     if plan is not None:
-        findings += check_site(plan, _scan(app), app.config.docplan_enforce_phase)
+        cache = getattr(env, "docplan_prose_cache", None)
+        if cache is None:
+            cache = env.docplan_prose_cache = {}
+        findings += check_site(plan, _scan(app), env.docplan_enforce_phase, prose_cache=cache)
+    already = getattr(env, "docplan_unreadable", set())  # reported when the read left them out
+    findings = [f for f in findings if not (f.subtype == "page-unreadable" and str(Path(f.path).absolute()) in already)]
     for finding in findings:
         logger.warning(finding.text, location=finding.location, type=WARNING_TYPE, subtype=finding.subtype)
-    env.docplan_findings = findings
+    # The report counts what fails the build: a kind silenced in suppress_warnings is left out.
+    suppressed = set(app.config.suppress_warnings)
+    env.docplan_findings = [f for f in findings
+                            if not {WARNING_TYPE, f"{WARNING_TYPE}.{f.subtype}"} & suppressed]
 
 
 def _scan(app: Sphinx) -> Site:
     """The pages on disk; the parse of each is kept on the environment and reused while the
     file's modification time and size are unchanged, so a no-op build only stats the pages."""
-    cache = getattr(app.env, "docplan_page_cache", None)
+    env = app.env
+    cache = getattr(env, "docplan_page_cache", None)
     if cache is None:
-        cache = app.env.docplan_page_cache = {}
-    return Site.scan(app.env.docplan_plan, Path(app.srcdir), cache=cache)
+        cache = env.docplan_page_cache = {}
+    files = {docname: Path(env.doc2path(docname)) for docname in env.found_docs}
+    files |= {f"unreadable:{path}": Path(path) for path in getattr(env, "docplan_unreadable", ())}
+    return Site.scan(env.docplan_plan, Path(app.srcdir), files, myst_config(app.config), cache=cache)
 
 
 def add_meta_description(app: Sphinx, pagename: str, templatename: str,
@@ -149,11 +275,27 @@ def add_meta_description(app: Sphinx, pagename: str, templatename: str,
     if entry is not None:
         tag = f'<meta name="description" content="{html.escape(entry.jtbd, quote=True)}" />'
         context["metatags"] = f"{context.get('metatags', '')}\n    {tag}"
+        # The same description for link previews: sphinxext-opengraph uses a page's
+        # "og:*" metadata as given. A copy, so the environment's metadata is untouched.
+        context["meta"] = {**(context.get("meta") or {}), "og:description": entry.jtbd}
 
 
 def write_matrix_report(app: Sphinx, exception: Exception | None) -> None:
     plan: Plan | None = app.env.docplan_plan
     if exception is not None or plan is None:
         return
-    report = build_report(plan, _scan(app), app.config.docplan_enforce_phase, getattr(app.env, "docplan_findings", []))
+    report = build_report(plan, _scan(app), app.env.docplan_enforce_phase, getattr(app.env, "docplan_findings", []))
     write_report(report, Path(app.outdir))
+
+
+def forget_environment_after_warnings(app: Sphinx, exception: Exception | None) -> None:
+    """After a build that warned or failed, remove the saved environment.
+
+    A no-op rebuild re-reads nothing, so Sphinx would not repeat the warnings of pages it
+    does not read again, and the second build would pass. Without the saved environment
+    the next build starts fresh, reads every page and warns again until the cause is fixed.
+    Builds without warnings keep the environment, so their no-op rebuilds stay fast.
+    """
+    if exception is None and not getattr(app, "_warncount", 0):  # Sphinx's own warning count
+        return
+    (Path(app.doctreedir) / ENV_PICKLE_FILENAME).unlink(missing_ok=True)

@@ -1,0 +1,165 @@
+"""The extension inside real Sphinx builds of small fixture sites (``sites/``).
+
+Each case folder is the base site with a few files changed and the exact
+docplan lines the build must print, located and with their fix. The build and
+``docplan check`` must say the same. The Sphinx machinery (no-op and
+incremental rebuilds, parallel builds, the stylesheet) is tested on the base
+site. Sites are built in process with ``sphinx.testing``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import tree_digest
+from docplan.cli import main as docplan_main
+from docplan.styles import badge_css
+from sphinx.util.console import strip_escape_sequences
+
+SITES = Path(__file__).resolve().parent / "sites"
+BASE = SITES / "base"
+CASES = sorted(p.name for p in SITES.iterdir() if p.is_dir() and p.name != "base")
+
+
+def assemble(target: Path, case: str | None = None) -> Path:
+    """The base site with the case's files laid over it and its removed files deleted."""
+    shutil.copytree(BASE, target)
+    if case:
+        overlay = SITES / case
+        for path in overlay.rglob("*"):
+            if path.is_file() and path.name not in {"expected.txt", "removed.txt"}:
+                destination = target / path.relative_to(overlay)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, destination)
+        removed = overlay / "removed.txt"
+        for relative in removed.read_text().split() if removed.exists() else []:
+            (target / relative).unlink()
+    return target
+
+
+def docplan_lines(output: str) -> list[str]:
+    return [line for line in strip_escape_sequences(output).splitlines() if "[docplan." in line]
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """Build sites from inside them, so messages name files relative to the site, as in expected.txt."""
+    def make(case: str | None = None) -> Path:
+        path = assemble(tmp_path / "site", case)
+        monkeypatch.chdir(path)
+        return path
+    return make
+
+
+def build(make_app, srcdir: Path, **kwargs):
+    app = make_app("html", srcdir=srcdir, warningiserror=True, **kwargs)
+    app.build()
+    app.cleanup()  # unregister its roles and directives, so the next build in the test starts clean
+    return app
+
+
+def test_the_base_site_builds_clean(make_app, site):
+    app = build(make_app, site())
+    assert app.statuscode == 0, app.warning.getvalue()
+    assert strip_escape_sequences(app.warning.getvalue()) == ""
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_drift_fails_the_build_with_its_located_message(case, make_app, site, capsys):
+    expected = (SITES / case / "expected.txt").read_text(encoding="utf-8").splitlines()
+    assert expected, f"sites/{case}/expected.txt is empty: write the message the site must get"
+    path = site(case)
+    app = build(make_app, path)
+    assert app.statuscode == 1
+    assert docplan_lines(app.warning.getvalue()) == expected
+    assert "Traceback" not in app.warning.getvalue()
+    # The command line reads the same site without Sphinx and prints the same lines.
+    capsys.readouterr()
+    assert docplan_main(["--docs", ".", "--conf", "conf.py", "check"]) == 1
+    assert docplan_lines(capsys.readouterr().err) == expected
+
+
+def test_a_drift_keeps_failing_on_a_no_op_rebuild(make_app, site):
+    path = site("content-type-mismatch")
+    first = build(make_app, path)
+    second = build(make_app, path)
+    assert first.statuscode == second.statuscode == 1
+    # The failed build left no saved environment, so the unchanged site is read again in full.
+    assert not (path / "_build" / "doctrees" / "environment.pickle").exists()
+    assert re.search(r"\b[1-9]\d* added, 0 changed, 0 removed", strip_escape_sequences(second.status.getvalue()))
+    assert docplan_lines(first.warning.getvalue()) == docplan_lines(second.warning.getvalue()) != []
+
+
+def reads_and_writes(status: str) -> tuple[int, int]:
+    status = strip_escape_sequences(status)
+    match = re.search(r"(\d+) added, (\d+) changed, (\d+) removed", status)
+    assert match, status
+    outdated = re.search(r"looking for now-outdated files\.\.\. (\d+) found", status)
+    written = len(re.findall(r"writing output\.\.\. \[\s*\d+%\] ", status))
+    return int(match[1]) + int(match[2]) + (int(outdated[1]) if outdated else 0), written
+
+
+def test_editing_one_page_rereads_only_that_page_and_fixing_it_passes_again(make_app, site):
+    path = site()
+    assert build(make_app, path).statuscode == 0
+    page = path / "guide/topic/do-it.md"
+    page.write_text(page.read_text().replace("Nothing.", "Nothing at all.", 1))
+    app = build(make_app, path)
+    assert app.statuscode == 0, app.warning.getvalue()
+    read, written = reads_and_writes(app.status.getvalue())
+    assert read == 1 and 1 <= written <= 2  # the page, and its parent whose toctree shows its title
+    page.write_text(page.read_text().replace("content_type: how-to", "content_type: reference"))
+    assert build(make_app, path).statuscode == 1
+    page.write_text(page.read_text().replace("content_type: reference", "content_type: how-to"))
+    assert build(make_app, path).statuscode == 0
+
+
+def test_editing_one_plan_entry_rereads_only_that_page(make_app, site):
+    path = site()
+    assert build(make_app, path).statuscode == 0
+    plan = path / "plan.yaml"
+    plan.write_text(plan.read_text().replace("jtbd: Do the thing", "jtbd: Do the thing well"))
+    app = build(make_app, path)
+    assert app.statuscode == 0, app.warning.getvalue()
+    read, _ = reads_and_writes(app.status.getvalue())
+    assert read == 1
+    html = (path / "_build/html/guide/topic/do-it.html").read_text()
+    assert '<span class="docplan-job">Do the thing well</span>' in html
+    assert '<meta name="description" content="Do the thing well" />' in html
+
+
+def test_a_parallel_build_reports_what_a_serial_one_does(make_app, site, tmp_path):
+    path = site("toctree-unexpected")
+    serial = build(make_app, path, builddir=tmp_path / "serial", freshenv=True)
+    parallel = build(make_app, path, builddir=tmp_path / "parallel", freshenv=True, parallel=2)
+    assert serial.statuscode == parallel.statuscode == 1
+    assert docplan_lines(serial.warning.getvalue()) == docplan_lines(parallel.warning.getvalue()) != []
+
+
+def test_pages_show_their_badge_and_job_and_the_build_writes_only_its_output(make_app, site):
+    path = site()
+    before = tree_digest(path)
+    app = build(make_app, path)
+    assert app.statuscode == 0
+    assert tree_digest(path, exclude="_build") == before
+    html = (path / "_build/html/guide/topic/facts.html").read_text()
+    assert ('<p class="docplan-meta"><span class="docplan-badge docplan-badge-reference">Reference</span> '
+            '<span class="docplan-job">Look things up</span></p>') in html
+    assert '<link rel="stylesheet" type="text/css" href="../../_static/docplan.css' in html
+
+
+def test_the_stylesheet_follows_the_plans_content_types(make_app, site):
+    path = site()
+    plan = path / "plan.yaml"
+    plan.write_text(plan.read_text().replace(
+        "  reference: {label: Reference, default_template: reference}\n",
+        "  reference: {label: Reference, default_template: reference}\n"
+        "  tutorial: {label: Tutorial, default_template: how-to}\n"))
+    app = build(make_app, path)
+    assert app.statuscode == 0, app.warning.getvalue()
+    css = (path / "_build/html/_static/docplan.css").read_text()
+    assert css == badge_css(["explanation", "how-to", "reference", "tutorial"])
+    assert ".docplan-badge-tutorial {" in css

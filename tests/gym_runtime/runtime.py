@@ -1,0 +1,268 @@
+"""Run the pinned nemo-gym release for real: find the runtime, build the environment its
+commands need, and start and stop ``gym env start`` safely.
+
+The runtime is ``.gym-runtime/`` (``make gym-runtime``): a Python 3.13 virtualenv with
+nemo-gym and ``uv`` installed from PyPI, and a ``uv.toml`` beside them. ``gym env start``
+builds one virtualenv per server with ``uv``; this module points it at:
+
+- a base interpreter on ``PATH`` that ``uv venv --python <version>`` finds (never a download);
+- ``uv.toml``, which targets Python 3.13.14 during resolution so the release's
+  ``requires-python`` accepts the older 3.13 found here;
+- a shared ``uv_venv_dir``/``uv_cache_dir`` under the runtime, so server environments are
+  built once and reused by every sandbox (``skip_venv_if_present``);
+- a private Ray temp dir, loopback-only Ray, and a head server on a free loopback port.
+
+Every process a run starts carries a marker in its environment; :meth:`GymServers.stop`
+ends exactly those processes, including Ray workers that leave the process group.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_RUNTIME = ROOT / ".gym-runtime"
+# Set on every process a run starts, so cleanup finds them all (and nothing else).
+RUN_MARKER = "NEMO_GYM_DOCS_RUN_ID"
+READY_LINE = re.compile(r"All (\d+) / (\d+) servers ready!")
+# Restores the default SIGINT handler before exec: a shell that starts a background job
+# ignores SIGINT in it, and Python would then ignore the Ctrl-C that gym env start handles.
+_EXEC_WITH_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+class RuntimeUnavailable(RuntimeError):
+    """No usable NeMo Gym runtime; the message says why and how to get one."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class GymRuntime:
+    """The pinned nemo-gym installed in a Python 3.13 virtualenv."""
+
+    root: Path
+
+    @property
+    def python(self) -> Path:
+        return self.root / "bin" / "python"
+
+    @property
+    def gym(self) -> Path:
+        return self.root / "bin" / "gym"
+
+    @property
+    def install_root(self) -> Path:
+        """Where the release's ``resources_servers/`` etc. are installed (site-packages)."""
+        return next(self.root.glob("lib/python3.*/site-packages"))
+
+    @property
+    def base_python_dir(self) -> Path:
+        """The directory of the interpreter the virtualenv was made from (``uv venv`` needs it)."""
+        for line in (self.root / "pyvenv.cfg").read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "home":
+                return Path(value.strip())
+        raise RuntimeUnavailable(f"{self.root}/pyvenv.cfg names no base interpreter ('home = ...')")
+
+    @property
+    def venv_dir(self) -> Path:
+        return self.root / "server-venvs"
+
+    @property
+    def uv_cache_dir(self) -> Path:
+        return self.root / "uv-cache"
+
+    def environ(self, ray_tmpdir: Path, run_id: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS", "VIRTUAL_ENV", "PYTHONPATH")}
+        env.update({
+            "PATH": os.pathsep.join([str(self.root / "bin"), str(self.base_python_dir), env.get("PATH", "")]),
+            "UV_CONFIG_FILE": str(self.root / "uv.toml"),
+            "UV_PYTHON_DOWNLOADS": "never",
+            # Ray: one loopback-only node, its sockets in a private directory, no usage reports.
+            "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+            "RAY_TMPDIR": str(ray_tmpdir),
+            "RAY_USAGE_STATS_ENABLED": "0",
+            "NO_COLOR": "1",
+            "PYTHONUNBUFFERED": "1",
+            RUN_MARKER: run_id,
+        })
+        env.update(extra or {})
+        return env
+
+    def env_yaml(self, head_port: int, policy_url: str | None = None) -> dict:
+        """The runtime's keys for a sandbox's ``env.yaml``: loopback head server, shared venvs."""
+        config: dict = {
+            "head_server": {"host": "127.0.0.1", "port": head_port},
+            "uv_venv_dir": str(self.venv_dir),
+            "uv_cache_dir": str(self.uv_cache_dir),
+            "skip_venv_if_present": True,
+        }
+        if policy_url:
+            config.update(policy_base_url=policy_url, policy_api_key="EMPTY", policy_model_name="standin-policy")
+        return config
+
+
+def find_runtime() -> GymRuntime:
+    """The runtime named by ``NEMO_GYM_PYTHON`` (its interpreter), else ``.gym-runtime/``."""
+    named = os.environ.get("NEMO_GYM_PYTHON")
+    root = Path(named).parent.parent if named else DEFAULT_RUNTIME
+    runtime = GymRuntime(root.absolute())
+    missing = [p for p in (runtime.gym, runtime.root / "bin" / "uv", runtime.root / "uv.toml") if not p.exists()]
+    if missing:
+        raise RuntimeUnavailable(
+            f"no NeMo Gym runtime at {root} (missing {', '.join(str(p) for p in missing)}); "
+            "`make gym-runtime` builds it where a Python 3.13 exists"
+        )
+    return runtime
+
+
+@dataclass
+class Sandbox:
+    """A working directory for gym commands, with the runtime's ``env.yaml`` and environment."""
+
+    runtime: GymRuntime
+    path: Path
+    head_port: int
+    policy_url: str | None
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    ray_tmpdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ngr")))
+
+    def __post_init__(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.write_env_yaml()
+
+    def write_env_yaml(self, extra: dict | None = None) -> Path:
+        config = self.runtime.env_yaml(self.head_port, self.policy_url) | (extra or {})
+        target = self.path / "env.yaml"
+        target.write_text(yaml.safe_dump(config, sort_keys=False))
+        return target
+
+    @property
+    def environ(self) -> dict[str, str]:
+        return self.runtime.environ(self.ray_tmpdir, self.run_id)
+
+    def gym(self, *args: str, timeout: float = 180, check: bool = True) -> subprocess.CompletedProcess:
+        """Run one ``gym`` command to completion in the sandbox; output is returned as text."""
+        result = subprocess.run(
+            [str(self.runtime.gym), *args], cwd=self.path, env=self.environ, capture_output=True, text=True,
+            timeout=timeout, stdin=subprocess.DEVNULL,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"`gym {' '.join(args)}` exited {result.returncode} in {self.path}\n"
+                f"--- stdout (tail)\n{result.stdout[-4000:]}\n--- stderr (tail)\n{result.stderr[-4000:]}"
+            )
+        return result
+
+    def start(self, *args: str, log_name: str = "gym-env-start.log") -> GymServers:
+        """Start ``gym env start ARGS`` in the background; see :meth:`GymServers.wait_ready`."""
+        log_path = self.path / log_name
+        log = log_path.open("w")
+        process = subprocess.Popen(
+            [str(self.runtime.python), "-c", _EXEC_WITH_SIGINT, str(self.runtime.gym), "env", "start", *args],
+            cwd=self.path, env=self.environ, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        log.close()
+        return GymServers(process, log_path, self.run_id)
+
+    def cleanup(self) -> None:
+        kill_marked(self.run_id)
+        shutil.rmtree(self.ray_tmpdir, ignore_errors=True)
+
+
+@dataclass
+class GymServers:
+    """A running ``gym env start``."""
+
+    process: subprocess.Popen
+    log_path: Path
+    run_id: str
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(self, timeout: float) -> int:
+        """Wait until it prints ``All <n> / <n> servers ready!``; return n. Fails with the log's tail
+        when the process exits first or the timeout passes."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = READY_LINE.search(self.log())
+            if match and match.group(1) == match.group(2):
+                return int(match.group(1))
+            if self.process.poll() is not None:
+                raise AssertionError(f"gym env start exited {self.process.returncode} before its servers were "
+                                     f"ready\n{self.log()[-6000:]}")
+            time.sleep(0.5)
+        raise AssertionError(f"gym env start was not ready within {timeout:.0f}s\n{self.log()[-6000:]}")
+
+    def stop(self, timeout: float = 30) -> None:
+        """Ctrl-C, as a user stops it; then SIGTERM and SIGKILL to anything of this run still alive."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        kill_marked(self.run_id)
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def marked_pids(run_id: str) -> list[int]:
+    """Processes whose environment carries this run's marker."""
+    needle = f"{RUN_MARKER}={run_id}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                pids.append(int(entry.name))
+        except OSError:
+            continue  # gone, or not ours to read
+    return pids
+
+
+def kill_marked(run_id: str, grace: float = 10) -> None:
+    """SIGTERM every process of the run, then SIGKILL what is left after ``grace`` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        pids = marked_pids(run_id)
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while pids and time.monotonic() < deadline:
+            time.sleep(0.2)
+            pids = [pid for pid in pids if _alive(pid)]
+        if not pids:
+            return
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
