@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+import resource
 import subprocess
 import sys
-import time
 import tomllib
 from pathlib import Path
 
@@ -47,16 +47,23 @@ def test_the_github_workflow_builds_tests_deploys_and_checks_links():
     assert "make html" in build_steps and "make test" in build_steps
     uses = [step.get("uses", "") for job in jobs.values() for step in job.get("steps", [])]
     assert any(u.startswith("actions/upload-artifact") for u in uses)
+    assert any(u.startswith("actions/upload-pages-artifact") for u in uses)
     assert any(u.startswith("actions/deploy-pages") for u in uses)
     assert "make linkcheck" in " ".join(str(s.get("run", "")) for s in jobs["linkcheck"]["steps"])
+    assert "make lint" in build_steps
 
 
-def test_read_the_docs_builds_with_the_same_pins_and_fails_on_warnings():
-    config = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text())
-    assert config["version"] == 2
-    assert config["build"]["tools"]["python"] == "3.11"
-    assert config["python"]["install"] == [{"requirements": "requirements.lock"}]
-    assert config["sphinx"] == {"configuration": "conf.py", "fail_on_warning": True}
+def test_workflow_actions_are_pinned_by_commit_and_checkout_keeps_no_token():
+    text = (ROOT / ".github/workflows/docs.yml").read_text()
+    workflow = yaml.safe_load(text)
+    steps = [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+    for step in (s for s in steps if "uses" in s):
+        action, _, ref = step["uses"].partition("@")
+        assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{action} is pinned by {ref!r}, not a full commit SHA"
+        # The release the SHA belongs to is named beside it, for people and for update tools.
+        assert re.search(rf"{re.escape(step['uses'])}\s+# v\d+\.\d+\.\d+", text), f"{action}: no '# vX.Y.Z'"
+    checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts and all(s.get("with", {}).get("persist-credentials") is False for s in checkouts)
 
 
 def test_pre_commit_runs_ruff_yaml_toml_and_docplan():
@@ -109,13 +116,15 @@ def test_linkcheck_tells_unreachable_from_broken():
 def test_the_installed_docplan_command_checks_the_site_quickly_without_path_settings():
     # No PYTHONPATH, a bare PATH, another working directory's imports: only the editable install.
     docplan = Path(sys.executable).with_name("docplan")
-    start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run([str(docplan), "check"], cwd=ROOT, capture_output=True, text=True,
                             env={"PATH": "/usr/bin:/bin"})
-    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert result.returncode == 0, result.stderr
     assert "no drift" in result.stdout
-    assert elapsed < 3.0, f"docplan check took {elapsed:.2f} s (budget 3 s; `make bench` measures it unloaded)"
+    # CPU time, not wall time: other work on a shared machine slows the clock, not the command.
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert cpu < 1.5, f"docplan check used {cpu:.2f} s of CPU (budget 1.5 s; `make bench` times it unloaded)"
 
 
 @pytest.mark.parametrize("value", ["x.md; touch {marker}", "x.md`touch {marker}`", "$(touch {marker})",

@@ -1,4 +1,4 @@
-"""python -m docplan: check, matrix, status and new, on the small site."""
+"""The docplan command: check, matrix, status and new, on the small site."""
 
 from __future__ import annotations
 

@@ -4,5 +4,5 @@
   config fields, messages, module names);
 - ``blocks``: the checkable parts of a page (code blocks, tables, markers);
 - ``checks``: the checks, from a page and the facts to located findings;
-- ``cli``: ``python -m accuracy check | facts | upgrade-review``.
+- ``cli``: the ``docs-accuracy`` command (``check``, ``facts``, ``upgrade-review``).
 """

@@ -62,8 +62,12 @@ def copied_tables(pages: dict[str, Prose], order: list[str]) -> list[TableCopy]:
     return copies
 
 
+_TOKEN = re.compile(r"\w+")
+
+
 def _normal_words(block: Block) -> list[str]:
-    return [re.sub(r"\W+", "", w).casefold() for w in block.words if re.sub(r"\W+", "", w)]
+    """The paragraph's words, case-folded, punctuation and markup dropped."""
+    return _TOKEN.findall(block.text.casefold())
 
 
 def copied_paragraphs(pages: dict[str, Prose], order: list[str]) -> list[ParagraphCopy]:
@@ -76,9 +80,9 @@ def copied_paragraphs(pages: dict[str, Prose], order: list[str]) -> list[Paragra
         for block in pages[page].blocks:
             if block.kind != "paragraph":
                 continue
-            words = _normal_words(block)
-            if len(words) < MIN_PARAGRAPH_WORDS:
+            if len(block.words) < MIN_PARAGRAPH_WORDS:  # prose words, as the word budget counts them
                 continue
+            words = _normal_words(block)
             shingles = {tuple(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
             hits: dict[int, int] = defaultdict(int)
             for shingle in shingles:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .subtypes import SUBTYPES, qualified
@@ -106,10 +107,10 @@ class Plan:
     word_budgets: WordBudgets | None = None
 
     def page(self, page: str) -> PlannedPage | None:
-        return self._by_page().get(page)
+        return self._by_page.get(page)
 
     def children(self, page: str) -> list[PlannedPage]:
-        return [p for p in self.pages if p.parent == page]
+        return list(self._children.get(page, ()))
 
     def hub(self) -> PlannedPage:
         return next(p for p in self.pages if p.parent is None)
@@ -127,8 +128,18 @@ class Plan:
     def paths_through(self, page: str) -> list[ReaderPath]:
         return [p for p in self.paths if p.position(page) is not None]
 
+    # Indexes built once per plan: the checks look pages up for every page and toctree entry,
+    # so a scan of the page list on each lookup would grow with the square of the site.
+    @cached_property
     def _by_page(self) -> dict[str, PlannedPage]:
         return {p.page: p for p in self.pages}
+
+    @cached_property
+    def _children(self) -> dict[str | None, tuple[PlannedPage, ...]]:
+        children: dict[str | None, list[PlannedPage]] = {}
+        for entry in self.pages:
+            children.setdefault(entry.parent, []).append(entry)
+        return {parent: tuple(entries) for parent, entries in children.items()}
 
 
 @dataclass(frozen=True, order=True)

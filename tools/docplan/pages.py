@@ -23,6 +23,8 @@ from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
+from .prose import Prose, prose_from_tokens
+
 _DIRECTIVE = re.compile(r"^\{(?P<name>[\w:.-]+)\}\s*(?P<argument>.*)$")
 _OPTION = re.compile(r"^:(?P<name>[\w-]+):(?P<value>.*)$")
 _EXPLICIT_TITLE = re.compile(r"^(?P<title>.+?)\s*<(?P<target>[^<>]+)>$")
@@ -104,6 +106,7 @@ class PageSource:
     headings: list[Heading]  # the page's own sections, not headings nested in directives
     toctrees: list[Toctree]
     placeholders: list[tuple[int, str]]
+    prose: Prose = field(default_factory=lambda: Prose())  # words, paragraphs, tables, links
 
     @property
     def title_line(self) -> int:
@@ -149,24 +152,29 @@ def read_page(path: str | Path, config: MdParserConfig | None = None) -> PageSou
     return parse_page(read_text(path), path, config)
 
 
-def markdown_parser(config: MdParserConfig | None = None):
-    """MyST's markdown-it parser for ``config`` (built once per distinct configuration)."""
+def markdown_parser(config: MdParserConfig | None = None, tables: bool = True):
+    """MyST's markdown-it parser for ``config`` (built once per distinct configuration).
+
+    The checks read block structure only; a heading's or cell's text is its inline token's
+    source, so inline parsing (most of the time spent) is left out. Without ``tables``, table
+    rows read as paragraphs, which changes no heading, fence or directive, and saves a fifth
+    of the time.
+    """
     config = config or MdParserConfig()
-    key = repr(config)  # MdParserConfig is unhashable; its repr names every setting
+    key = (repr(config), tables)  # MdParserConfig is unhashable; its repr names every setting
     if key not in _PARSERS:
-        # The checks read block structure only; a heading's or cell's text is the inline
-        # token's source, so inline parsing (most of the time spent) is left out.
-        _PARSERS[key] = create_md_parser(config, RendererHTML).disable("inline")
+        parser = create_md_parser(config, RendererHTML).disable("inline")
+        _PARSERS[key] = parser if tables else parser.disable("table")
     return _PARSERS[key]
 
 
-_PARSERS: dict[str, object] = {}
+_PARSERS: dict[tuple[str, bool], object] = {}
 
 
-def tokens(text: str, config: MdParserConfig | None = None) -> Iterator[Located]:
+def tokens(text: str, config: MdParserConfig | None = None, tables: bool = True) -> Iterator[Located]:
     """Every token of the page in document order, directive bodies MyST reads as Markdown
     included (their tokens follow the directive's own fence token)."""
-    yield from _walk(text.removeprefix("\ufeff"), 0, False, markdown_parser(config))
+    yield from _walk(text.removeprefix("\ufeff"), 0, False, markdown_parser(config, tables))
 
 
 def _walk(text: str, offset: int, nested: bool, parser) -> Iterator[Located]:
@@ -214,7 +222,10 @@ def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | 
     headings: list[Heading] = []
     toctrees: list[Toctree] = []
     pending: Heading | None = None  # a heading whose text is the next inline token
-    for located in located_tokens if located_tokens is not None else tokens(text, config):
+    if located_tokens is None:
+        # Tables are parsed too: the prose checks compare tables across pages.
+        located_tokens = list(tokens(text, config))
+    for located in located_tokens:
         token = located.token
         if token.type == "front_matter":
             front_matter = _front_matter(token.content, located.line)
@@ -237,7 +248,8 @@ def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | 
         if number not in seen_lines:
             seen_lines.add(number)
             placeholders.append((number, hit.group(0)))
-    return PageSource(Path(path), front_matter, headings, toctrees, placeholders)
+    return PageSource(Path(path), front_matter, headings, toctrees, placeholders,
+                      prose_from_tokens(located_tokens))
 
 
 # -- Toctrees ----------------------------------------------------------------------------------

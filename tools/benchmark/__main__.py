@@ -1,0 +1,105 @@
+"""``make bench``: every performance figure in one run, with its budget; exit 1 when one fails.
+
+The figures and their budgets are printed as a table; the raw numbers go to
+``_build/bench.json``. The machine's load average is printed with them, since
+the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+from . import real_site, scale
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ["NO_COLOR"] = "1"  # the script parses Sphinx's output; CI=true would colour it
+    parser = argparse.ArgumentParser(prog="python -m benchmark", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="repetitions per figure on the real site (median)")
+    parser.add_argument("--scale-runs", type=int, default=2, help="repetitions per figure on the synthetic sites")
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(scale.SIZES),
+                        help="synthetic site sizes in pages (default: 500 2000); none to skip")
+    args = parser.parse_args(argv)
+    load_before = os.getloadavg()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        site = real_site.copy_site(Path(tmp) / "site")
+        cold = real_site.cold_builds(site, args.runs)
+        inc = real_site.incremental(site, args.runs)
+        check = real_site.check_time(max(args.runs, 5))
+        live = real_site.live_preview(site, args.runs)
+        html = site / "_b/with"
+        pages = sorted(html.rglob("*.html"), key=lambda p: p.stat().st_size)
+        hub = real_site.page_weight(html, html / "training/index.html")
+        largest = real_site.page_weight(html, pages[-1])
+        largest_name = pages[-1].relative_to(html).as_posix()
+    synthetic = [scale.measure(size, args.scale_runs) for size in args.sizes]
+
+    overhead = cold["with_cpu"] / cold["without_cpu"] - 1
+    edit_ratio = inc["edit_with"] / inc["edit_without"]
+    rows = [
+        ("cold build, with / without docplan", f"{cold['with']:.2f} s / {cold['without']:.2f} s", ""),
+        ("docplan overhead on a cold build (CPU)", f"{overhead:+.1%}", _budget(overhead <= 0.03, "<= +3%")),
+        ("cold build, -j 2", f"{cold['parallel']:.2f} s", f"{cold['with'] / cold['parallel']:.2f}x serial"),
+        ("no-op rebuild, with / without docplan", f"{inc['noop_with']:.2f} s / {inc['noop_without']:.2f} s", ""),
+        ("one-page edit, with / without docplan", f"{inc['edit_with']:.2f} s / {inc['edit_without']:.2f} s",
+         _budget(edit_ratio <= 1.10, "within 10%")),
+        ("one-page edit: pages re-read / written", f"{inc['edit_reads']} / {inc['edit_writes']}",
+         _budget(inc["edit_reads"] == 1 and inc["edit_writes"] <= 3, "1 / <= 3")),
+        ("docplan check (whole process)", f"{check:.3f} s", _budget(check < 0.5, "< 0.5 s")),
+        ("live preview: save to served", f"{live:.2f} s", _budget(live < 3.0, "< 3 s")),
+        ("page weight, hub (html+css+js+fonts)", _kib(hub), ""),
+        (f"page weight, largest ({largest_name})", _kib(largest), ""),
+    ]
+    for s in synthetic:
+        n = s["pages"]
+        rows += [
+            (f"{n} pages: cold build, with / without docplan",
+             f"{s['cold_with']:.1f} s / {s['cold_without']:.1f} s", ""),
+            (f"{n} pages: docplan overhead on a cold build (CPU)", f"{s['overhead']:+.1%}",
+             _budget(s["overhead"] <= 0.03, "<= +3%")),
+            (f"{n} pages: docplan check (whole process)", f"{s['check']:.2f} s",
+             _budget(s["check"] < 2.0, "< 2 s") if n >= 2000 else ""),
+            (f"{n} pages: docplan checks alone (in process)", f"{s['pure_check']:.2f} s", ""),
+            (f"{n} pages: one-page edit / no-op rebuild", f"{s['edit']:.2f} s / {s['noop']:.2f} s", ""),
+            (f"{n} pages: one-page edit: re-read / written", f"{s['edit_reads']} / {s['edit_writes']}",
+             _budget(s["edit_reads"] == 1 and s["edit_writes"] <= 3, "1 / <= 3")),
+        ]
+    if len(synthetic) >= 2:
+        small, large = synthetic[0], synthetic[-1]
+        label = f"{small['pages']} -> {large['pages']} pages"
+        for key, name in (("pure_check", "docplan checks"), ("cold_with_cpu", "cold build with docplan (CPU)"),
+                          ("check", "docplan check (whole process)")):
+            factor = scale.growth(small, large, key)
+            rows.append((f"{label}: {name}, cost per page", f"x{factor:.2f}", _budget(factor <= 1.5, "linear: <= x1.5")))
+    load_after = os.getloadavg()
+    width = max(len(r[0]) for r in rows)
+    print(f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    for name, value, budget in rows:
+        print(f"{name:<{width}}  {value:<24} {budget}")
+    out = real_site.ROOT / "_build"
+    out.mkdir(exist_ok=True)
+    (out / "bench.json").write_text(json.dumps({
+        "load_average": [load_before, load_after], "cold": cold, "incremental": inc, "docplan_check": check,
+        "live_preview": live, "hub": hub, "largest": largest, "synthetic": synthetic}, indent=2))
+    return 1 if any(r[2].startswith("FAIL") for r in rows) else 0
+
+
+def _budget(ok: bool, text: str) -> str:
+    return f"{'ok' if ok else 'FAIL'} (budget {text})"
+
+
+def _kib(weight: dict[str, int]) -> str:
+    return (f"{weight['total'] / 1024:.0f} KiB (html {weight['html'] // 1024}, css {weight['css'] // 1024}, "
+            f"js {weight['js'] // 1024}, fonts {weight['fonts'] // 1024})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""docplan at scale: the figures on synthetic sites of 500 and 2,000 pages.
+
+For each size: the docplan overhead on a cold build (CPU time with the
+extension over without it, interleaved runs), ``docplan check`` as a whole
+process, and a one-page edit rebuilt with the extension. The pure check is
+also timed in process (no interpreter start-up) at each size, so its growth
+with the page count can be judged: linear growth keeps the time per page flat.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from .runner import docplan_check, reads_writes, sphinx
+from .synthetic import WITHOUT_DOCPLAN, write_site
+
+SIZES = (500, 2000)
+EDITED = "docs/guide/topic-001/page-01.md"
+
+
+def pure_check_seconds(site: Path) -> float:
+    """The plan parse, page scan and every check, in this process, with a cold page cache."""
+    from docplan.checks import Site, check_site
+    from docplan.parsing import load_plan
+
+    start = time.perf_counter()
+    plan, findings = load_plan(site / "docs" / "plan.yaml")
+    assert plan is not None and not findings, findings
+    assert check_site(plan, Site.scan(plan, site / "docs"), 4) == []
+    return time.perf_counter() - start
+
+
+def measure(pages: int, runs: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        site = write_site(Path(tmp) / "site", pages)
+        cold: dict[str, list[float]] = {"with": [], "without": [], "with_cpu": [], "without_cpu": []}
+        for _ in range(runs):  # interleaved, so load changes hit both sides
+            with_ = sphinx(site, "_b/with", "-E", "-q")
+            without = sphinx(site, "_b/without", "-E", "-q", without=WITHOUT_DOCPLAN)
+            for label, run in (("with", with_), ("without", without)):
+                cold[label].append(run.wall)
+                cold[f"{label}_cpu"].append(run.cpu)
+        result = {f"cold_{k}": statistics.median(v) for k, v in cold.items()}
+        result["overhead"] = result["cold_with_cpu"] / result["cold_without_cpu"] - 1
+        result["check"] = statistics.median(docplan_check(site).wall for _ in range(max(runs, 3)))
+        result["pure_check"] = min(pure_check_seconds(site) for _ in range(max(runs, 3)))
+        page = site / EDITED
+        original = page.read_text(encoding="utf-8")
+        edits, noops = [], []
+        for n in range(runs):
+            noops.append(sphinx(site, "_b/with").wall)
+            page.write_text(original + f"\nEdited for the benchmark, run {n}.\n", encoding="utf-8")
+            run = sphinx(site, "_b/with")
+            edits.append(run.wall)
+            result["edit_reads"], result["edit_writes"] = reads_writes(run.output)
+            page.write_text(original, encoding="utf-8")
+            sphinx(site, "_b/with")
+        result["edit"], result["noop"] = statistics.median(edits), statistics.median(noops)
+        result["pages"] = pages
+        return result
+
+
+def growth(small: dict[str, float], large: dict[str, float], key: str) -> float:
+    """How the cost per page changed from the small site to the large one (1.0: exactly linear)."""
+    return (large[key] / large["pages"]) / (small[key] / small["pages"])
