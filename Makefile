@@ -24,7 +24,7 @@ override FROM := $(value FROM)
 override TO   := $(value TO)
 export PAGE FROM TO
 
-.PHONY: help venv html livehtml check linkcheck lint test test-fast test-browser browser-deps gym-runtime clean new upgrade-review bench lock
+.PHONY: framework-env help venv html livehtml check linkcheck lint test test-fast test-browser browser-deps gym-runtime clean new upgrade-review bench lock
 
 help:
 	@echo "make html         build the site into $(OUT)/html (zero warnings)"
@@ -65,7 +65,7 @@ linkcheck: venv
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv lint browser-deps gym-runtime
+test: venv lint browser-deps gym-runtime framework-env
 	NEMO_GYM_PYTHON=$$(test -x $(GYM_RUNTIME)/bin/python && echo $(abspath $(GYM_RUNTIME))/bin/python) \
 		$(BIN)/python -m pytest
 
@@ -83,6 +83,26 @@ PY313 = $(shell for p in python3.14 python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.p
 gym-runtime: venv
 	@if [ -z "$(PY313)" ]; then echo "No Python 3.13 here: the tests that run NeMo Gym itself will skip."; exit 0; fi; \
 	$(BIN)/python -m tests.gym_runtime.build --python "$(PY313)" --dest $(GYM_RUNTIME) || true
+
+# CPU torch, TRL, OpenRLHF and VeRL at the versions the integration pages name, for the tests
+# that load the converters' output with the frameworks' own code. Installed from hashed pins
+# (torch pinned to its +cpu build, so pip never pulls a CUDA torch); VeRL and OpenRLHF without
+# their GPU dependencies. Rebuilt only when a requirements file is newer than the stamp.
+# Without it those tests skip, and fail under CI=true.
+FRAMEWORK_ENV := .framework-env
+FRAMEWORK_REQS := tests/framework_drivers/requirements.txt tests/framework_drivers/requirements-nodeps.txt
+
+framework-env: $(FRAMEWORK_ENV)/.installed
+
+$(FRAMEWORK_ENV)/.installed: $(FRAMEWORK_REQS)
+	@echo "Installing the framework test environment into $(FRAMEWORK_ENV)"
+	@rm -rf $(FRAMEWORK_ENV) && $(PYTHON) -m venv $(FRAMEWORK_ENV) && \
+	$(FRAMEWORK_ENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		-r tests/framework_drivers/requirements.txt && \
+	$(FRAMEWORK_ENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		--no-deps -r tests/framework_drivers/requirements-nodeps.txt && touch $@ \
+	|| { rm -rf $(FRAMEWORK_ENV); echo "Could not build $(FRAMEWORK_ENV): the framework loader tests will skip (and fail under CI=true)."; \
+		test "$$CI" != true; }
 
 test-fast: venv
 	$(BIN)/python -m pytest -m "not browser and not slow"

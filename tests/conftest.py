@@ -32,11 +32,32 @@ def gym_release() -> Path:
         pytest.fail(str(exc), pytrace=False)
 
 
+# Where the wheel keeps servers, environments, agents and benchmarks; each has a data/ folder.
+RELEASE_FOLDERS = ("resources_servers", "environments", "responses_api_agents", "benchmarks")
+
+
 @pytest.fixture(scope="session")
 def example_rollout_files(gym_release: Path) -> list[Path]:
-    """Every ``resources_servers/*/data/example_rollouts.jsonl`` shipped in the wheel."""
-    files = sorted(gym_release.glob("resources_servers/*/data/example_rollouts.jsonl"))
-    assert files, f"no example_rollouts.jsonl files under {gym_release}/resources_servers"
+    """Every ``<folder>/*/data/example_rollouts.jsonl`` shipped in the wheel, in all four folders."""
+    files = sorted(
+        path
+        for folder in RELEASE_FOLDERS
+        for path in gym_release.glob(f"{folder}/*/data/example_rollouts.jsonl")
+    )
+    assert files, f"no example_rollouts.jsonl files under {gym_release}"
+    return files
+
+
+@pytest.fixture(scope="session")
+def example_task_files(gym_release: Path) -> list[Path]:
+    """Every example task file in the wheel: ``<folder>/*/data/example*.jsonl`` except rollouts."""
+    files = sorted(
+        path
+        for folder in RELEASE_FOLDERS
+        for path in gym_release.glob(f"{folder}/*/data/example*.jsonl")
+        if not path.name.startswith("example_rollouts")
+    )
+    assert files, f"no example task files under {gym_release}"
     return files
 
 

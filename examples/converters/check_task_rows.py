@@ -19,9 +19,15 @@ import argparse
 import json
 import sys
 
-from nemo_gym.base_resources_server import BaseRunRequest
-from nemo_gym.episode_types import is_materialized_task_row
-from pydantic import ValidationError
+try:
+    from nemo_gym.base_resources_server import BaseRunRequest
+    from nemo_gym.episode_types import is_materialized_task_row
+    from pydantic import ValidationError
+except ImportError as error:  # run with a Python that has no nemo-gym
+    sys.exit(
+        f"error: check_task_rows.py needs nemo-gym ({error.name} cannot be imported); run it "
+        "with the Python environment that has nemo-gym installed"
+    )
 
 
 def row_problem(raw: bytes) -> str | None:
@@ -50,16 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     invalid = 0
     for path in parser.parse_args(argv).paths:
         try:
-            handle = open(path, "rb")
+            with open(path, "rb") as handle:
+                for number, line in enumerate(handle, start=1):
+                    problem = row_problem(line)
+                    if problem is not None:
+                        invalid += 1
+                        print(f"{path}:{number}: {problem}")
         except OSError as error:
-            print(f"{path}: cannot open ({error.strerror})", file=sys.stderr)
+            print(f"error: {path}: cannot open input: {error.strerror or error}", file=sys.stderr)
             return 1
-        with handle:
-            for number, line in enumerate(handle, start=1):
-                problem = row_problem(line)
-                if problem is not None:
-                    invalid += 1
-                    print(f"{path}:{number}: {problem}")
     print(f"{invalid} invalid row(s)")
     return 1 if invalid else 0
 

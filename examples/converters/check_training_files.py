@@ -6,9 +6,12 @@ Usage:
 For each record it checks the shape a trainer reads:
 
 - every message list is a non-empty list of objects with a known role;
-- ``messages`` (SFT), ``chosen`` and ``rejected`` (TRL DPO) and each NeMo RL
+- ``messages`` (SFT), ``chosen`` and ``rejected`` (TRL DPO),
+  ``chosen_messages`` and ``rejected_messages`` (OpenRLHF DPO) and each NeMo RL
   ``completions[].completion`` end with an assistant message;
-- a DPO ``prompt`` or ``context`` ends with a user or tool message;
+- SFT ``messages`` have a message before the first assistant message;
+- a DPO ``prompt``, ``prompt_messages`` or ``context`` ends with a user or tool
+  message;
 - every tool call names a function.
 
 Prints one line per problem as FILE:LINE: MESSAGE, then one summary line per
@@ -59,6 +62,12 @@ def record_problems(record: dict[str, Any]) -> list[str]:
     if "messages" in record:
         ends = [("messages", record["messages"])]
         prompts: list[tuple[str, Any]] = []
+    elif "chosen_messages" in record or "rejected_messages" in record:
+        ends = [
+            ("chosen_messages", record.get("chosen_messages")),
+            ("rejected_messages", record.get("rejected_messages")),
+        ]
+        prompts = [("prompt_messages", record.get("prompt_messages"))]
     elif "chosen" in record or "rejected" in record:
         ends = [("chosen", record.get("chosen")), ("rejected", record.get("rejected"))]
         prompts = [("prompt", record.get("prompt"))]
@@ -85,6 +94,8 @@ def record_problems(record: dict[str, Any]) -> list[str]:
     for key, messages in prompts:
         if not _ends_with(messages, ("user", "tool")):
             problems.append(f"{key} does not end with a user or tool message")
+    if "messages" in record and record["messages"][0].get("role") == "assistant":
+        problems.append("messages start with an assistant message: the prompt is empty")
     return problems
 
 

@@ -2,7 +2,7 @@
 
 Usage:
     python filter_rollouts.py IN.jsonl OUT.jsonl [--min-reward X] [--max-reward Y]
-                              [--keep-masked] [--max-per-task N]
+                              [--keep-masked] [--max-per-task N] [--overwrite]
 
 Reads the rollouts JSONL that `gym eval run` writes and writes the lines it
 keeps, unchanged and in their original order. Standard library only.
@@ -18,10 +18,12 @@ from typing import Any
 
 from rollout_io import (
     EXIT_OK,
-    check_distinct_paths,
+    add_overwrite_option,
+    check_output,
+    finite_float,
     is_masked,
     print_summary,
-    read_jsonl,
+    read_rollouts,
     reward_of,
     rollout_index_of,
     run_cli,
@@ -114,10 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("input", metavar="IN.jsonl", help="Rollouts JSONL ('-' for stdin).")
     parser.add_argument("output", metavar="OUT.jsonl", help="Filtered JSONL ('-' for stdout).")
     parser.add_argument(
-        "--min-reward", type=float, metavar="X", help="Keep rollouts whose reward is >= X."
+        "--min-reward", type=finite_float, metavar="X", help="Keep rollouts whose reward is >= X."
     )
     parser.add_argument(
-        "--max-reward", type=float, metavar="Y", help="Keep rollouts whose reward is <= Y."
+        "--max-reward", type=finite_float, metavar="Y", help="Keep rollouts whose reward is <= Y."
     )
     parser.add_argument(
         "--keep-masked",
@@ -130,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="Keep at most N rollouts per _ng_task_index, highest reward first.",
     )
+    add_overwrite_option(parser)
     return parser
 
 
@@ -144,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         and args.min_reward > args.max_reward
     ):
         parser.error("--min-reward must not be greater than --max-reward")
-    check_distinct_paths(args.input, args.output)
+    check_output(args.output, [args.input], overwrite=args.overwrite)
 
-    rollouts = read_jsonl(args.input)
+    rollouts = read_rollouts(args.input)
     skipped: Counter = Counter()
     kept = filter_rollouts(
         rollouts,

@@ -18,9 +18,11 @@ Exit codes, the same for every script:
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
+import stat
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -155,6 +157,34 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     return [value for _, _, value in iter_jsonl_lines(path)]
 
 
+def read_numbered(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
+    """Every (line number, object) of a JSONL file; InputError when it holds none.
+
+    An empty input is refused so that a pipeline whose upstream command failed
+    (and wrote nothing) fails here too, rather than writing an empty file.
+    """
+    rows = list(iter_jsonl(path))
+    if not rows:
+        raise InputError(f"{_source_name(path)}: no rows in the input")
+    return rows
+
+
+def read_rollouts(path: str | Path) -> list[dict[str, Any]]:
+    """Every object of a JSONL file; InputError when it holds none (see read_numbered)."""
+    return [row for _, row in read_numbered(path)]
+
+
+def finite_float(text: str) -> float:
+    """An argparse type: a finite number (``nan`` and ``inf`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
 def read_json(path: str | Path) -> Any:
     """Read a whole JSON document, such as an aggregate metrics file.
 
@@ -185,16 +215,91 @@ def failures_path_for(path: str | Path) -> Path:
 # --------------------------------------------------------------------------- writing
 
 
+def add_overwrite_option(parser: Any) -> None:
+    """Add ``--overwrite``: without it, a script refuses to replace an existing output file."""
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="Replace the output file when it exists (refused by default).",
+    )
+
+
+def check_output(
+    output: str | Path, inputs: Iterable[str | Path] = (), *, overwrite: bool = False
+) -> None:
+    """Refuse an output path that would lose data, before any input is read.
+
+    ``-`` (standard output) is always accepted. Otherwise the output must not be
+    one of the inputs (also through a symbolic or hard link), must not be a
+    directory, a symbolic link or a special file such as a FIFO or a device,
+    must not exist unless ``overwrite`` is true, and its directory must exist.
+    """
+    if str(output) == STDIO:
+        return
+    target = Path(output)
+    for source in inputs:
+        if str(source) == STDIO:
+            continue
+        if _same_file(source, target):
+            raise InputError(f"{output}: output is the input file {source}; choose another path")
+    try:
+        status = os.lstat(target)
+    except FileNotFoundError:
+        status = None
+    except OSError as exc:
+        raise InputError(f"{output}: cannot check output: {exc.strerror or exc}") from None
+    if status is not None:
+        if not stat.S_ISREG(status.st_mode):
+            raise InputError(f"{output}: output is {_kind(status.st_mode)}, not a regular file")
+        if not overwrite:
+            raise InputError(f"{output}: already exists; pass --overwrite to replace it")
+    if not target.parent.is_dir():
+        raise InputError(f"{output}: output directory {target.parent} does not exist")
+
+
+def _same_file(first: str | Path, second: str | Path) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return Path(first).resolve() == Path(second).resolve()
+
+
+def _kind(mode: int) -> str:
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+def _refuse_special(target: Path) -> None:
+    # Checked again just before the rename: the rename must never replace a
+    # device, FIFO, symlink or directory that appeared after check_output.
+    try:
+        status = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(status.st_mode):
+        raise InputError(f"{target}: output is {_kind(status.st_mode)}, not a regular file")
+
+
 @contextmanager
 def atomic_outputs(paths: Sequence[str | Path]) -> Iterator[list[IO[str]]]:
     """Open text files for writing that appear only when the whole block succeeds.
 
     Each file is written under a temporary name (``.<name>.partial``) and every
     one is renamed into place after the block ends without an error. On an
-    error, every temporary file is removed, so no partial output is left.
+    error, every temporary file is removed, so no partial output is left. A
+    target that is not a regular file (a device, FIFO, symbolic link or
+    directory) is never replaced.
     """
     targets = [Path(path) for path in paths]
     for target in targets:
+        _refuse_special(target)
         if not target.parent.is_dir():
             raise InputError(f"{target}: output directory {target.parent} does not exist")
     partials = [target.with_name(f".{target.name}.partial") for target in targets]
@@ -203,6 +308,7 @@ def atomic_outputs(paths: Sequence[str | Path]) -> Iterator[list[IO[str]]]:
     try:
         for target, partial in zip(targets, partials):
             current = target
+            _refuse_special(partial)
             handles.append(partial.open("w", encoding="utf-8", newline="\n"))
         if len(targets) > 1:  # a write error inside the block: name the directory
             current = targets[0].parent
@@ -212,6 +318,7 @@ def atomic_outputs(paths: Sequence[str | Path]) -> Iterator[list[IO[str]]]:
             handle.close()
         for target, partial in zip(targets, partials):
             current = target
+            _refuse_special(target)
             partial.replace(target)
     except OSError as exc:
         _discard(handles, partials)
@@ -225,21 +332,26 @@ def _discard(handles: list[IO[str]], partials: list[Path]) -> None:
     for handle in handles:
         handle.close()
     for partial in partials:
-        partial.unlink(missing_ok=True)
+        try:
+            if stat.S_ISREG(os.lstat(partial).st_mode):
+                partial.unlink()
+        except OSError:
+            pass
 
 
 def write_lines(path: str | Path, lines: Iterable[str]) -> int:
     """Write lines (without line endings) to ``path`` atomically; return how many were written.
 
-    ``-`` writes to standard output.
+    ``-`` writes to standard output, and only after every line is built: an
+    error in the input then leaves standard output empty, so the next command
+    of a pipeline reads nothing rather than half a file.
     """
-    count = 0
     if str(path) == STDIO:
-        for line in lines:
-            sys.stdout.write(line + "\n")
-            count += 1
+        text = [line + "\n" for line in lines]
+        sys.stdout.write("".join(text))
         sys.stdout.flush()
-        return count
+        return len(text)
+    count = 0
     with atomic_outputs([path]) as (handle,):
         for line in lines:
             handle.write(line + "\n")
@@ -257,12 +369,11 @@ def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> int:
 
 
 def check_distinct_paths(input_path: str, output_path: str) -> None:
-    """Refuse to overwrite the input file with the output."""
+    """Refuse to overwrite the input file with the output (see check_output)."""
     if STDIO in (input_path, output_path):
         return
-    source, target = Path(input_path), Path(output_path)
-    if source.resolve() == target.resolve():
-        raise InputError(f"{output_path}: output path is the input file; choose another path")
+    if _same_file(input_path, output_path):
+        raise InputError(f"{output_path}: output is the input file {input_path}; choose another path")
 
 
 # --------------------------------------------------------------------------- fields
@@ -316,11 +427,13 @@ def hashable(value: Any) -> Any:
 # --------------------------------------------------------------------------- reporting
 
 
-def print_summary(tool: str, read: int, written: int, skipped: Counter, unit: str) -> None:
+def print_summary(
+    tool: str, read: int, written: int, skipped: Counter, unit: str, read_unit: str = "rollouts"
+) -> None:
     """Print one summary line, then one line per skip reason, to standard error."""
     total_skipped = sum(skipped.values())
     print(
-        f"{tool}: read {read} rollouts, wrote {written} {unit}, skipped {total_skipped}",
+        f"{tool}: read {read} {read_unit}, wrote {written} {unit}, skipped {total_skipped}",
         file=sys.stderr,
     )
     for reason, count in sorted(skipped.items(), key=lambda item: (-item[1], item[0])):

@@ -1,10 +1,11 @@
 """Convert NeMo Gym rollouts to chat-message SFT records.
 
 Usage:
-    python rollouts_to_sft.py IN.jsonl OUT.jsonl [--reasoning-key KEY]
+    python rollouts_to_sft.py IN.jsonl OUT.jsonl [--keep-all] [--reasoning-key KEY]
                               [--tools-format {function,flat}]
                               [--arguments-format {object,string}]
-                              [--keep-incomplete] [--include-metadata]
+                              [--keep-incomplete] [--keep-unknown-tools]
+                              [--include-metadata] [--overwrite]
 
 Each output line is {"messages": [...]} plus "tools" when the task offered
 tools: the conversational language-modeling format that TRL's SFTTrainer and
@@ -17,10 +18,16 @@ translated from Responses API items to chat messages:
     message (assistant) / output_text   -> {"role": "assistant", "content": str}
     function_call                       -> "tool_calls" entry on an assistant message
     function_call_output                -> {"role": "tool", "tool_call_id", "name", "content"}
-    reasoning                           -> dropped, or kept under --reasoning-key
+    reasoning, inline <think>...</think> -> dropped, or kept under --reasoning-key
+                                           on the next assistant message
 
 The record ends at the last assistant message of the response: tool results
-or user turns after it are dropped. Standard library only.
+or user turns after it are dropped. Skipped, each with a counted reason:
+masked rollouts and rollouts whose reward is missing or not positive (unless
+--keep-all), rollouts with no message before the first assistant message,
+incomplete responses (unless --keep-incomplete), and rollouts that call tools
+the rollout does not define (unless --keep-unknown-tools). The whole input is
+read and converted before the output is written. Standard library only.
 """
 
 from __future__ import annotations
@@ -36,15 +43,30 @@ from typing import Any
 from rollout_io import (
     EXIT_OK,
     ConversionSkip,
-    check_distinct_paths,
-    iter_jsonl,
+    add_overwrite_option,
+    check_output,
+    is_masked,
     print_summary,
+    read_rollouts,
     reward_of,
     run_cli,
     write_jsonl,
 )
 
 _POSITION = re.compile(r"^(?:input|output)\[\d+\](?: output)?: ")
+# Inline reasoning at the start of an assistant message: "<think>...</think>answer", or
+# "...</think>answer" when the chat template opened the tag in the prompt.
+_INLINE_REASONING = re.compile(r"\A\s*(?:<think>)?(?P<reasoning>.*?)</think>\s*", re.DOTALL)
+_UNCLOSED_REASONING = re.compile(r"\A\s*<think>(?P<reasoning>.*)\Z", re.DOTALL)
+
+SKIP_MASKED = "mask_sample is true"
+SKIP_NO_REWARD = "no numeric reward"
+SKIP_NOT_POSITIVE = "reward is not positive"
+SKIP_EMPTY_PROMPT = "prompt is empty: no message before the first assistant message"
+SKIP_UNKNOWN_TOOLS = (
+    "calls tools that the rollout does not define (the agent defines them outside "
+    "responses_create_params); tools unknown"
+)
 TEXT_PART_TYPES = {"input_text", "output_text", "text", "summary_text", "reasoning_text"}
 ROLE_MAP = {"developer": "system", "system": "system", "user": "user", "assistant": "assistant"}
 
@@ -70,6 +92,28 @@ def content_to_text(content: Any, where: str) -> str:
         else:
             raise ConversionSkip(f"{where}: content part {part_type!r} is not text")
     return "".join(pieces)
+
+
+def split_inline_reasoning(text: str) -> tuple[str, str]:
+    """Split an assistant message's text into (inline reasoning, answer).
+
+    Reasoning written inline as ``<think>...</think>`` at the start of the
+    message (or ending in ``</think>`` when the prompt opened the tag) is
+    treated like a reasoning item. Text without it comes back unchanged.
+    """
+    pieces = []
+    while "</think>" in text:  # a model may close the tag more than once
+        match = _INLINE_REASONING.match(text)
+        if not match or "<think>" in match.group("reasoning"):
+            break
+        pieces.append(match.group("reasoning").strip())
+        text = text[match.end():]
+    if pieces:
+        return "\n".join(piece for piece in pieces if piece), text
+    match = _UNCLOSED_REASONING.match(text)
+    if match:  # cut off before the closing tag: all of it is reasoning
+        return match.group("reasoning").strip(), ""
+    return "", text
 
 
 def reasoning_to_text(item: dict[str, Any]) -> str:
@@ -108,7 +152,6 @@ class _ChatBuilder:
         if self._turn is None:
             self._turn = {"role": "assistant", "content": ""}
             self._turn_from_output = False
-            self._reasoning = []
         self._turn_from_output = self._turn_from_output or self._current_from_output
         return self._turn
 
@@ -117,13 +160,30 @@ class _ChatBuilder:
         self.from_output.append(self._current_from_output)
 
     def close_turn(self) -> None:
-        """Finish the open assistant turn; a turn with no text and no tool call is dropped."""
+        """Finish the open assistant turn.
+
+        A turn with no text and no tool call is not written, but its reasoning is
+        kept for the next assistant message (see finish).
+        """
         if self._turn is not None and self._turn_has_output():
             if self.reasoning_key and self._reasoning:
                 self._turn[self.reasoning_key] = "\n".join(self._reasoning)
             self.messages.append(self._turn)
             self.from_output.append(self._turn_from_output)
+            self._reasoning = []
         self._turn = None
+
+    def finish(self) -> None:
+        """Close the last turn; reasoning that no assistant message follows joins the one before."""
+        self.close_turn()
+        if self.reasoning_key and self._reasoning:
+            for message in reversed(self.messages):
+                if message["role"] == "assistant":
+                    earlier = message.get(self.reasoning_key)
+                    message[self.reasoning_key] = "\n".join(
+                        [earlier, *self._reasoning] if earlier else self._reasoning
+                    )
+                    break
         self._reasoning = []
 
     def add(self, item: Any, where: str, from_output: bool = False) -> None:
@@ -162,7 +222,11 @@ class _ChatBuilder:
         if role == "assistant":
             if self._turn_has_output():
                 self.close_turn()
-            self._open_turn()["content"] = text
+            reasoning, text = split_inline_reasoning(text)
+            turn = self._open_turn()
+            if reasoning:
+                self._reasoning.append(reasoning)
+            turn["content"] = text
             return
         self.close_turn()
         self._append({"role": role, "content": text})
@@ -200,7 +264,7 @@ def items_to_messages(
     builder = _ChatBuilder(reasoning_key=reasoning_key, arguments_format=arguments_format)
     for position, item in enumerate(items):
         builder.add(item, f"{where}[{position}]")
-    builder.close_turn()
+    builder.finish()
     return builder.messages
 
 
@@ -210,26 +274,32 @@ def conversation_messages(
     *,
     reasoning_key: str | None = None,
     arguments_format: str = "object",
+    prompt_required: bool = True,
 ) -> list[dict[str, Any]]:
     """Translate input items then output items, ending at the rollout's last assistant message.
 
     Tool results and user messages after the last assistant message that came
     from ``response.output`` carry nothing to learn and are dropped. A rollout
-    whose output yields no assistant message raises ConversionSkip.
+    whose output yields no assistant message raises ConversionSkip, and so does
+    one with no message before its first assistant message (``prompt_required``):
+    chat templates and OpenRLHF's multi-turn SFT need a prompt to render.
     """
     builder = _ChatBuilder(reasoning_key=reasoning_key, arguments_format=arguments_format)
     for position, item in enumerate(prompt):
         builder.add(item, f"input[{position}]", from_output=False)
     for position, item in enumerate(completion):
         builder.add(item, f"output[{position}]", from_output=True)
-    builder.close_turn()
+    builder.finish()
     last = None
     for index, message in enumerate(builder.messages):
         if message["role"] == "assistant" and builder.from_output[index]:
             last = index
     if last is None:
         raise ConversionSkip("response has no assistant message")
-    return builder.messages[: last + 1]
+    messages = builder.messages[: last + 1]
+    if prompt_required and messages[0]["role"] == "assistant":
+        raise ConversionSkip(SKIP_EMPTY_PROMPT)
+    return messages
 
 
 def input_items(responses_create_params: Any) -> list[Any]:
@@ -290,6 +360,35 @@ def convert_tools(tools: Any, tools_format: str = "function") -> list[dict[str, 
     return converted
 
 
+def check_trainable(rollout: dict[str, Any]) -> None:
+    """Raise ConversionSkip for a masked rollout or one whose reward is missing or not positive."""
+    if is_masked(rollout):
+        raise ConversionSkip(SKIP_MASKED)
+    reward = reward_of(rollout)
+    if reward is None:
+        raise ConversionSkip(SKIP_NO_REWARD)
+    if reward <= 0:
+        raise ConversionSkip(SKIP_NOT_POSITIVE)
+
+
+def rollout_tools(rollout: dict[str, Any], tools_format: str) -> list[dict[str, Any]]:
+    """The tools offered to the model: ``responses_create_params.tools``, else ``response.tools``."""
+    params = rollout.get("responses_create_params")
+    tools = convert_tools(params.get("tools"), tools_format) if isinstance(params, dict) else []
+    response = rollout.get("response")
+    if not tools and isinstance(response, dict):
+        tools = convert_tools(response.get("tools"), tools_format)
+    return tools
+
+
+def check_tools_known(
+    messages: list[dict[str, Any]], tools: list[dict[str, Any]], keep_unknown_tools: bool
+) -> None:
+    """Raise ConversionSkip when messages call tools that no tools list defines."""
+    if not tools and not keep_unknown_tools and any(m.get("tool_calls") for m in messages):
+        raise ConversionSkip(SKIP_UNKNOWN_TOOLS)
+
+
 def rollout_to_sft(
     rollout: dict[str, Any],
     *,
@@ -298,8 +397,16 @@ def rollout_to_sft(
     arguments_format: str = "object",
     keep_incomplete: bool = False,
     include_metadata: bool = False,
+    keep_all: bool = False,
+    keep_unknown_tools: bool = False,
 ) -> dict[str, Any]:
-    """Convert one rollout to an SFT record, or raise ConversionSkip with the reason."""
+    """Convert one rollout to an SFT record, or raise ConversionSkip with the reason.
+
+    Unless ``keep_all``, masked rollouts and rollouts whose reward is missing or
+    not positive are skipped: SFT imitates every record it is given.
+    """
+    if not keep_all:
+        check_trainable(rollout)
     params = rollout.get("responses_create_params")
     prompt = input_items(params)
     completion = output_items(rollout)
@@ -312,7 +419,8 @@ def rollout_to_sft(
         prompt, completion, reasoning_key=reasoning_key, arguments_format=arguments_format
     )
     record: dict[str, Any] = {"messages": messages}
-    tools = convert_tools(params.get("tools"), tools_format)
+    tools = rollout_tools(rollout, tools_format)
+    check_tools_known(messages, tools, keep_unknown_tools)
     if tools:
         record["tools"] = tools
     if include_metadata:
@@ -361,7 +469,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("input", metavar="IN.jsonl", help="Rollouts JSONL ('-' for stdin).")
     parser.add_argument("output", metavar="OUT.jsonl", help="SFT JSONL ('-' for stdout).")
+    parser.add_argument(
+        "--keep-all",
+        action="store_true",
+        help="Keep masked rollouts and rollouts whose reward is missing or not positive "
+        "(left out by default).",
+    )
     add_message_options(parser, metadata="reward, task_index, rollout_index, agent")
+    add_overwrite_option(parser)
     return parser
 
 
@@ -371,6 +486,7 @@ MESSAGE_OPTIONS = (
     "arguments_format",
     "keep_incomplete",
     "include_metadata",
+    "keep_unknown_tools",
 )
 
 
@@ -407,6 +523,12 @@ def add_message_options(parser: argparse.ArgumentParser, *, metadata: str) -> No
         help="Keep rollouts whose response has incomplete_details (skipped by default).",
     )
     parser.add_argument(
+        "--keep-unknown-tools",
+        action="store_true",
+        help="Keep rollouts that call tools the rollout does not define, without a tools "
+        "list (skipped by default: the agent defined its tools outside the request).",
+    )
+    parser.add_argument(
         "--include-metadata",
         action="store_true",
         help=f"Add a metadata object ({metadata}) to each record.",
@@ -415,20 +537,14 @@ def add_message_options(parser: argparse.ArgumentParser, *, metadata: str) -> No
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    check_distinct_paths(args.input, args.output)
-    counter = {"read": 0}
-
-    def counted() -> Iterator[dict[str, Any]]:
-        for _, rollout in iter_jsonl(args.input):
-            counter["read"] += 1
-            yield rollout
-
+    check_output(args.output, [args.input], overwrite=args.overwrite)
+    rollouts = read_rollouts(args.input)
     skipped: Counter = Counter()
-    written = write_jsonl(
-        args.output,
-        convert(counted(), skipped=skipped, **message_options(args)),
+    records = list(
+        convert(rollouts, skipped=skipped, keep_all=args.keep_all, **message_options(args))
     )
-    print_summary("rollouts_to_sft", counter["read"], written, skipped, "SFT records")
+    written = write_jsonl(args.output, records)
+    print_summary("rollouts_to_sft", len(rollouts), written, skipped, "SFT records")
     return EXIT_OK
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +65,45 @@ def load_validator(schema_path: Path, *, allow_unstamped: bool = False) -> Any:
     return Draft202012Validator(schema)
 
 
+def non_finite_numbers(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, float]]:
+    """Every NaN or infinite number in a parsed line, with its path.
+
+    Python's JSON reader accepts the non-standard literals NaN, Infinity and
+    -Infinity; JSON itself has no such numbers, and a schema "number" would
+    accept them.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from non_finite_numbers(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from non_finite_numbers(item, (*path, index))
+
+
+def _short(instance: Any) -> str:
+    """A value as it appears in a message: itself when short, else its type and size."""
+    text = repr(instance)
+    if len(text) <= 80:
+        return text
+    size = f" of {len(instance)} items" if isinstance(instance, (list, dict)) else ""
+    return f"<{type(instance).__name__}{size}>"
+
+
 def line_problems(rollout: dict[str, Any], validator: Any) -> list[str]:
-    """``JSON-PATH: MESSAGE`` for each schema violation in one rollout line."""
-    found = []
+    """``JSON-PATH: MESSAGE`` for each schema violation in one rollout line.
+
+    A long value in a message is shown by its type and size, so the cause
+    (which key, which type, which rule) is never cut off.
+    """
+    found = [
+        f"{'/'.join(map(str, path)) or '(root)'}: {value} is not a JSON number"
+        for path, value in non_finite_numbers(rollout)
+    ]
     for error in sorted(validator.iter_errors(rollout), key=lambda e: list(e.absolute_path)):
         location = "/".join(str(part) for part in error.absolute_path) or "(root)"
-        message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+        message = error.message.replace(repr(error.instance), _short(error.instance))
         found.append(f"{location}: {message}")
     return found
 

@@ -17,8 +17,10 @@ which the reward code in this directory sends back to the resources server's
              "reward_model": {"style": "rule", "ground_truth": "<task JSON>"},
              "extra_info": {"index": i}}
 
-Rows whose prompt is not plain chat messages (for example tool-call items)
-stop the run with their line number, or are skipped with --skip-unsupported.
+Rows whose prompt is not plain chat messages (for example tool-call items) or
+has no user message stop the run with their line number, or are skipped with
+--skip-unsupported and counted. The whole input is read and converted before
+the output is written; an existing output is replaced only with --overwrite.
 Exit status: 0 on success; 1 when a file cannot be read or written or a row
 stops the run; 2 for a usage error.
 """
@@ -28,18 +30,30 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
+from collections import Counter
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from gym_verify_client import task_messages  # noqa: E402
+from gym_verify_client import task_messages
+from rollout_io import (
+    EXIT_OK,
+    InputError,
+    add_overwrite_option,
+    check_output,
+    print_summary,
+    read_numbered,
+    run_cli,
+    write_jsonl,
+)
 
 FORMATS = ("trl", "openrlhf", "verl")
 
 
 def convert_row(task: dict, fmt: str, index: int, data_source: str = "nemo_gym") -> dict:
     """One output row for ``fmt`` from one Gym task row."""
+    if not isinstance(task.get("responses_create_params"), dict):
+        raise ValueError("no responses_create_params object")
     messages = task_messages(task)
+    if not any(message["role"] == "user" for message in messages):
+        raise ValueError("the prompt has no user message")
     task_json = json.dumps(task, ensure_ascii=False)
     if fmt == "trl":
         return {"prompt": messages, "gym_task": task_json}
@@ -58,36 +72,29 @@ def convert_row(task: dict, fmt: str, index: int, data_source: str = "nemo_gym")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("input", type=Path, help="Gym task rows (JSONL)")
-    parser.add_argument("output", type=Path, help="prompt dataset to write (JSONL)")
+    parser.add_argument("input", help="Gym task rows (JSONL; '-' for stdin)")
+    parser.add_argument("output", help="prompt dataset to write (JSONL; '-' for stdout)")
     parser.add_argument("--format", required=True, choices=FORMATS)
     parser.add_argument("--data-source", default="nemo_gym", help="VeRL data_source value (default: nemo_gym)")
     parser.add_argument("--skip-unsupported", action="store_true", help="skip rows that are not plain chat prompts")
+    add_overwrite_option(parser)
     args = parser.parse_args(argv)
+    check_output(args.output, [args.input], overwrite=args.overwrite)
 
-    written = skipped = 0
-    try:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        with args.input.open(encoding="utf-8") as source, args.output.open("w", encoding="utf-8") as target:
-            for line_no, line in enumerate(source, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = convert_row(json.loads(line), args.format, written, args.data_source)
-                except (ValueError, KeyError, TypeError) as exc:
-                    if args.skip_unsupported:
-                        skipped += 1
-                        continue
-                    print(f"{args.input}:{line_no}: {exc}", file=sys.stderr)
-                    return 1
-                target.write(json.dumps(row, ensure_ascii=False) + "\n")
-                written += 1
-    except OSError as exc:
-        print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {written} rows to {args.output} (format {args.format}, skipped {skipped})")
-    return 0
+    name = "<stdin>" if args.input == "-" else args.input
+    rows, skipped = [], Counter()
+    lines = read_numbered(args.input)
+    for line_no, task in lines:
+        try:
+            rows.append(convert_row(task, args.format, len(rows), args.data_source))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            if not args.skip_unsupported:
+                raise InputError(f"{name}:{line_no}: {exc}; pass --skip-unsupported to skip it") from None
+            skipped[str(exc)] += 1
+    written = write_jsonl(args.output, rows)
+    print_summary("prepare_prompts", len(lines), written, skipped, "prompt rows", "task rows")
+    return EXIT_OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

@@ -17,17 +17,28 @@ shipped in nemo-gym 0.7.0 is declared on its agent instance (for example
 ``workplace_assistant_simple_agent``), so the two names are the same. Use
 ``--map`` when your own config declares a dataset on a resources server, to
 name the agent that references it; ``--agent`` sends every row to one agent.
-Rows that already carry an ``agent_ref`` keep it. Exit status: 0 on success; 1
-when a file cannot be read or written or a row has no agent; 2 for a usage
-error.
+Rows that already carry an ``agent_ref`` keep it. The whole input is read and
+stamped before the output is written; an existing output is replaced only with
+--overwrite. Exit status: 0 on success; 1 when a file cannot be read or written
+or a row has no agent; 2 for a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
+from collections import Counter
+
+from rollout_io import (
+    EXIT_OK,
+    InputError,
+    UsageError,
+    add_overwrite_option,
+    check_output,
+    read_numbered,
+    run_cli,
+    write_jsonl,
+)
 
 
 def stamp_row(row: dict, mapping: dict[str, str], agent: str | None) -> dict:
@@ -37,48 +48,42 @@ def stamp_row(row: dict, mapping: dict[str, str], agent: str | None) -> dict:
         return row
     source = row.get("task_source")
     name = agent or mapping.get(source) or source
-    if not name:
+    if not isinstance(name, str) or not name:
         raise ValueError("row has neither agent_ref nor task_source; pass --agent")
     return {**row, "agent_ref": {"type": "responses_api_agents", "name": name}}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("input", type=Path)
-    parser.add_argument("output", type=Path)
+    parser.add_argument("input", help="collated rows (JSONL; '-' for stdin)")
+    parser.add_argument("output", help="rows to write (JSONL; '-' for stdout)")
     parser.add_argument("--map", action="append", default=[], metavar="SOURCE=AGENT", help="task_source to agent")
     parser.add_argument("--agent", help="agent instance name for every row")
+    add_overwrite_option(parser)
     args = parser.parse_args(argv)
 
     mapping: dict[str, str] = {}
     for item in args.map:
         source, sep, agent = item.partition("=")
         if not sep or not source or not agent:
-            parser.error(f"--map takes SOURCE=AGENT, got {item!r}")
+            raise UsageError(f"--map takes SOURCE=AGENT, got {item!r}")
         mapping[source] = agent
+    check_output(args.output, [args.input], overwrite=args.overwrite)
 
-    counts: dict[str, int] = {}
-    try:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        with args.input.open(encoding="utf-8") as source_file, args.output.open("w", encoding="utf-8") as target:
-            for line_no, line in enumerate(source_file, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = stamp_row(json.loads(line), mapping, args.agent)
-                except ValueError as exc:
-                    print(f"{args.input}:{line_no}: {exc}", file=sys.stderr)
-                    return 1
-                name = row["agent_ref"]["name"]
-                counts[name] = counts.get(name, 0) + 1
-                target.write(json.dumps(row, ensure_ascii=False) + "\n")
-    except OSError as exc:
-        print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    summary = ", ".join(f"{name}: {n}" for name, n in sorted(counts.items())) or "no rows"
-    print(f"wrote {args.output} ({summary})")
-    return 0
+    name = "<stdin>" if args.input == "-" else args.input
+    rows, counts = [], Counter()
+    for line_no, row in read_numbered(args.input):
+        try:
+            stamped = stamp_row(row, mapping, args.agent)
+        except ValueError as exc:
+            raise InputError(f"{name}:{line_no}: {exc}") from None
+        counts[str(stamped["agent_ref"]["name"])] += 1
+        rows.append(stamped)
+    write_jsonl(args.output, rows)
+    summary = ", ".join(f"{agent}: {n}" for agent, n in sorted(counts.items()))
+    print(f"wrote {args.output} ({summary})", file=sys.stderr if args.output == "-" else sys.stdout)
+    return EXIT_OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cli(main))

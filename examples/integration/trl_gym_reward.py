@@ -11,9 +11,10 @@ default, when the verifier sets ``mask_sample``. The dataset this function expec
 ``prepare_prompts.py --format trl``: a ``prompt`` column and a ``gym_task``
 column holding the Gym task row as JSON.
 
-Usage inside a training script:
+Usage inside a training script that sits next to this file and
+gym_verify_client.py (or that runs with examples/integration as its
+working directory):
 
-    import sys; sys.path.insert(0, "examples/integration")
     from trl_gym_reward import make_gym_reward_func
     reward_func = make_gym_reward_func("http://127.0.0.1:18500")
     trainer = GRPOTrainer(model=..., reward_funcs=[reward_func], train_dataset=..., args=...)
@@ -25,12 +26,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from gym_verify_client import DEFAULT_TIMEOUT_S, GymVerifier  # noqa: E402
+from gym_verify_client import DEFAULT_TIMEOUT_S, GymVerifier
 
 
 def completion_text(completion: Any) -> str:

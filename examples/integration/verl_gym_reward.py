@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from gym_verify_client import DEFAULT_TIMEOUT_S, GymRequestError, GymVerifier  # noqa: E402
+from gym_verify_client import DEFAULT_TIMEOUT_S, GymRequestError, GymVerifier
 
 
 def compute_score(

@@ -54,10 +54,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
-from rollout_io import (  # noqa: E402
+from rollout_io import (
     InputError,
     failures_path_for,
+    finite_float,
     finite_number,
     iter_jsonl_lines,
     iter_raw_lines,
@@ -502,16 +502,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="Saved stdout of the gym eval run that wrote the file; repeat once per shard.",
     )
     parser.add_argument(
-        "--wall-seconds", type=float, help="Wall-clock seconds of the run, measured by you."
+        "--wall-seconds", type=finite_float, help="Wall-clock seconds of the run, measured by you."
     )
     parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
     args = parser.parse_args(argv)
 
     if args.wall_seconds is not None and args.wall_seconds <= 0:
         parser.error("--wall-seconds must be positive")
-    missing = [str(path) for path in [*args.rollouts, *args.driver_log] if not path.is_file()]
-    if missing:
-        raise InputError(f"file not found: {', '.join(missing)}")
+    for path in [*args.rollouts, *args.driver_log]:
+        if path.is_dir():
+            raise InputError(f"{path}: is a directory, not a file")
+        if not path.is_file():
+            raise InputError(f"{path}: file not found" if not path.exists() else f"{path}: not a regular file")
     if all(is_sidecar(path) for path in args.rollouts):
         raise InputError("give the rollouts JSONL file, not only its sidecars")
 

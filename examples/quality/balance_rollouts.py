@@ -59,6 +59,7 @@ from quality_io import (
     task_key,
     write_lines,
 )
+from rollout_io import finite_float
 
 DEFAULT_PASS_THRESHOLD = 1.0
 DEFAULT_REWARD_EDGES = "1.0"
@@ -237,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--pass-threshold",
-        type=float,
+        type=finite_float,
         default=DEFAULT_PASS_THRESHOLD,
         help=(
             "A rollout passes when its reward is >= this value; used by --by pass_rate "

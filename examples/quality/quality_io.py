@@ -6,9 +6,8 @@ Standard library only; Python 3.11+.
 
 Reading a JSONL file (and its located error messages), the atomic writer, the
 exit codes, the reward and mask helpers and the command-line wrapper come from
-``examples/converters/rollout_io.py``, which every example script uses. Keep
-the repository's ``examples/`` layout, or put ``rollout_io.py`` next to this
-file.
+``rollout_io.py``, which sits next to this file (in the repository, a link to
+``examples/converters/rollout_io.py``).
 
 Every reader keeps each line exactly as it was read (``Rollout.raw``), so the
 tools can write selected rollouts back out byte for byte.
@@ -19,38 +18,25 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# rollout_io.py lives in ../converters/. Appending keeps a copy next to this file first.
-_CONVERTERS = Path(__file__).resolve().parent.parent / "converters"
-if _CONVERTERS.is_dir() and str(_CONVERTERS) not in sys.path:
-    sys.path.append(str(_CONVERTERS))
-
-try:
-    from rollout_io import (
-        EXIT_INPUT_ERROR,
-        EXIT_OK,
-        EXIT_USAGE_ERROR,
-        InputError,
-        UsageError,
-        failures_path_for,
-        is_masked,
-        iter_jsonl_lines,
-        reward_of,
-        run_cli,
-        write_lines,
-    )
-except ModuleNotFoundError as exc:  # pragma: no cover - only without the examples/ layout
-    if exc.name != "rollout_io":
-        raise
-    raise SystemExit(
-        "error: the quality scripts need rollout_io.py from examples/converters/; keep the "
-        "repository's examples/ directory as it is, or put rollout_io.py next to quality_io.py"
-    ) from None
+from rollout_io import (
+    EXIT_INPUT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE_ERROR,
+    InputError,
+    UsageError,
+    check_output,
+    failures_path_for,
+    is_masked,
+    iter_jsonl_lines,
+    reward_of,
+    run_cli,
+    write_lines,
+)
 
 __all__ = [
     "EXIT_INPUT_ERROR",
@@ -293,13 +279,6 @@ def grouper(
 
 
 def check_output_path(output: str | Path, inputs: Iterable[str | Path], overwrite: bool) -> Path:
-    """Refuse to write over an input file, or over an existing file without ``--overwrite``."""
-    target = Path(output)
-    for source in inputs:
-        if Path(source).resolve() == target.resolve():
-            raise InputError(f"{output}: output is one of the input files; choose another path")
-    if target.exists() and not overwrite:
-        raise InputError(f"{output}: already exists; pass --overwrite to replace it")
-    if not target.parent.is_dir():
-        raise InputError(f"{output}: directory {target.parent} does not exist")
-    return target
+    """Refuse an output that would lose data (see ``rollout_io.check_output``)."""
+    check_output(output, inputs, overwrite=overwrite)
+    return Path(output)

@@ -63,6 +63,7 @@ from quality_io import (
     task_key,
     write_lines,
 )
+from rollout_io import finite_float
 
 SHEET_COLUMNS = (
     "line",
@@ -411,7 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     draw.add_argument(
-        "--pass-threshold", type=float, default=DEFAULT_PASS_THRESHOLD, help="For --by pass_rate."
+        "--pass-threshold", type=finite_float, default=DEFAULT_PASS_THRESHOLD, help="For --by pass_rate."
     )
     draw.add_argument(
         "--reward-edges", default=DEFAULT_REWARD_EDGES, help="For --by reward_bucket."

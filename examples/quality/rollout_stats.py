@@ -52,6 +52,7 @@ from quality_io import (
     task_key,
     usage_tokens,
 )
+from rollout_io import finite_float
 
 DEFAULT_PASS_THRESHOLD = 1.0
 DEFAULT_BINS = 10
@@ -401,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--pass-threshold",
-        type=float,
+        type=finite_float,
         default=DEFAULT_PASS_THRESHOLD,
         help="A rollout passes when its reward is >= this value (default: %(default)s).",
     )

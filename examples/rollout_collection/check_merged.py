@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
-from rollout_io import EXIT_OK, EXIT_PROBLEMS, hashable, iter_jsonl, run_cli  # noqa: E402
+from rollout_io import EXIT_OK, EXIT_PROBLEMS, hashable, iter_jsonl, run_cli
 
 TASK_INDEX_KEY = "_ng_task_index"
 ROLLOUT_INDEX_KEY = "_ng_rollout_index"

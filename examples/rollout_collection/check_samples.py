@@ -29,8 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
-from rollout_io import hashable, iter_jsonl, reward_of, run_cli  # noqa: E402
+from rollout_io import hashable, iter_jsonl, reward_of, run_cli
 
 TASK_INDEX_KEY = "_ng_task_index"
 

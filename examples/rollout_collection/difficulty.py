@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
-from rollout_io import InputError, finite_number, read_json, run_cli  # noqa: E402
+from rollout_io import InputError, finite_number, read_json, run_cli
 
 TASK_INDEX_KEY = "_ng_task_index"
 

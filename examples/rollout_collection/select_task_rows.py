@@ -31,10 +31,9 @@ for the row's `task_source`, or the `task_source` itself (every training
 dataset shipped in nemo-gym 0.7.0 is declared on its agent, so the names are
 the same).
 
-Standard library only, Python 3.11 or newer, with rollout_io.py from
-examples/converters/ (run it from the repository, or keep a copy of
-rollout_io.py next to it). The output is written under a temporary name and
-renamed at the end, never over an existing file or an input. Exit status: 0
+Standard library only, Python 3.11 or newer, with rollout_io.py next to it.
+The output is written under a temporary name and renamed at the end, never
+over an input, and over an existing file only with --overwrite. Exit status: 0
 on success;
 1 when a file cannot be read or written, a line is not a JSON object, a
 selected index has no row in TASKS.jsonl, or a row names no agent (the
@@ -49,8 +48,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
-from rollout_io import InputError, finite_number, iter_jsonl_lines, read_json, run_cli, write_jsonl  # noqa: E402
+from rollout_io import (
+    InputError,
+    add_overwrite_option,
+    check_output,
+    finite_number,
+    iter_jsonl_lines,
+    read_json,
+    run_cli,
+    write_jsonl,
+)
 
 TASK_INDEX_KEY = "_ng_task_index"
 AGENT_REF_KEY = "agent_ref"
@@ -164,11 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     chosen.add_argument("--mixed", type=Path, metavar="AGGREGATE_METRICS.json",
                         help="keep the tasks whose repeats got different rewards")
     chosen.add_argument("--keep", type=Path, metavar="KEPT.jsonl", help="keep the tasks that have a line here")
-    parser.add_argument("--output", type=Path, required=True, help="the task-row file to write (must not exist)")
+    parser.add_argument("--output", required=True, help="the task-row file to write ('-' for stdout)")
     parser.add_argument("--limit", type=int, help="the --limit the run used, if any")
     parser.add_argument("--agent", help="agent instance for rows without one")
     parser.add_argument("--map", action="append", default=[], metavar="SOURCE=AGENT",
                         help="agent for rows of this task_source")
+    add_overwrite_option(parser)
     args = parser.parse_args(argv)
     mapping: dict[str, str] = {}
     for item in args.map:
@@ -179,18 +187,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be 1 or more")
     inputs = [args.tasks, args.mixed or args.keep]
-    if args.output.exists() or any(args.output.resolve() == p.resolve() for p in inputs):
-        print(f"error: {args.output}: already exists; choose another --output", file=sys.stderr)
-        return 1
+    check_output(args.output, inputs, overwrite=args.overwrite)
     selection = select_mixed(args.mixed) if args.mixed else select_kept(args.keep)
     rows = select_rows(args.tasks, selection, args.limit, mapping, args.agent)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     write_jsonl(args.output, rows)
     agents: dict[str, int] = {}
     for row in rows:
         agents[row[AGENT_REF_KEY]["name"]] = agents.get(row[AGENT_REF_KEY]["name"], 0) + 1
     summary = ", ".join(f"{name}: {count}" for name, count in sorted(agents.items())) or "no rows"
-    print(f"wrote {len(rows)} task rows to {args.output} ({summary})")
+    print(f"wrote {len(rows)} task rows to {args.output} ({summary})",
+          file=sys.stderr if args.output == "-" else sys.stdout)
     return 0
 
 

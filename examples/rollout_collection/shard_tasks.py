@@ -47,8 +47,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
-from rollout_io import InputError, atomic_outputs, iter_jsonl_lines, run_cli  # noqa: E402
+from rollout_io import (
+    InputError,
+    add_overwrite_option,
+    atomic_outputs,
+    check_output,
+    iter_jsonl_lines,
+    run_cli,
+)
 
 TASK_INDEX_KEY = "_ng_task_index"
 
@@ -104,11 +110,20 @@ def shard_paths(source: Path, num_shards: int, out_dir: Path) -> list[Path]:
     return [out_dir / f"{source.stem}.shard{i}-of-{num_shards}.jsonl" for i in range(num_shards)]
 
 
-def shard_tasks(source: Path, num_shards: int, out_dir: Path) -> ShardResult:
-    """Write ``source`` as ``num_shards`` shard files in ``out_dir``."""
+def shard_tasks(
+    source: Path, num_shards: int, out_dir: Path, *, overwrite: bool = False
+) -> ShardResult:
+    """Write ``source`` as ``num_shards`` shard files in ``out_dir``.
+
+    An existing shard file is replaced only with ``overwrite``; a shard path
+    that is the input, a directory, a link or a special file is refused.
+    """
     if num_shards < 1:
         raise ValueError(f"num_shards must be at least 1, got {num_shards}")
-    paths = shard_paths(source, num_shards, out_dir)  # never the input: they add to its stem
+    paths = shard_paths(source, num_shards, out_dir)
+    if out_dir.is_dir():
+        for path in paths:
+            check_output(path, [source], overwrite=overwrite)
     plan = plan_tasks(source)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -163,10 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--output-dir", type=Path, required=True, metavar="DIR", help="directory for the shards"
     )
+    add_overwrite_option(parser)
     args = parser.parse_args(argv)
     if args.num_shards < 1:
         parser.error(f"--num-shards must be at least 1, got {args.num_shards}")
-    result = shard_tasks(args.tasks, args.num_shards, args.output_dir)
+    result = shard_tasks(args.tasks, args.num_shards, args.output_dir, overwrite=args.overwrite)
     print("\n".join(format_result(result)))
     empty = result.tasks.count(0)
     if empty:

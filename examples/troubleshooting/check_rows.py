@@ -28,8 +28,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
-from rollout_io import (  # noqa: E402
+from rollout_io import (
     EXIT_OK,
     EXIT_PROBLEMS,
     LineProblem,

@@ -33,13 +33,12 @@ import argparse
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
-from rollout_io import hashable, iter_jsonl, run_cli  # noqa: E402
+from rollout_io import InputError, hashable, iter_jsonl, run_cli
 
 DEFAULT_MAX_ATTEMPTS = 3
 MAX_ATTEMPTS_ENV = "NEMO_GYM_MAX_ROLLOUT_ATTEMPTS"
@@ -117,6 +116,21 @@ def format_summary(
     return lines
 
 
+def sidecar_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """The rows of a failures sidecar; InputError at the first row that is not a failure row.
+
+    Every sidecar row carries ``_ng_failure_class``; a rollouts file passed by
+    mistake has none, and counting its rows as failures would mislead.
+    """
+    for line_number, row in iter_jsonl(path):
+        if "_ng_failure_class" not in row:
+            raise InputError(
+                f"{path}:{line_number}: no _ng_failure_class, so not a failures sidecar row; "
+                "give the <output stem>_failures.jsonl file"
+            )
+        yield row
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Summarize a NeMo Gym failures sidecar.")
     parser.add_argument("sidecar", type=Path, help="the <output stem>_failures.jsonl file")
@@ -134,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_attempts is not None and args.max_attempts < 1:
         parser.error(f"--max-attempts must be at least 1, got {args.max_attempts}")
     max_attempts = args.max_attempts or max_attempts_from_env()
-    summary = summarize(row for _, row in iter_jsonl(args.sidecar))
+    summary = summarize(sidecar_rows(args.sidecar))
     print("\n".join(format_summary(summary, max_attempts, max(args.top, 0))))
     return 0
 

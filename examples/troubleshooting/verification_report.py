@@ -31,8 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "converters"))  # rollout_io.py
-from rollout_io import hashable, iter_jsonl, run_cli  # noqa: E402
+from rollout_io import hashable, iter_jsonl, run_cli
 
 
 @dataclass

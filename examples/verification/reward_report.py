@@ -20,7 +20,7 @@ With ``--baseline OTHER.jsonl`` it also compares rewards rollout by rollout,
 matching rows on ``(_ng_task_index, _ng_rollout_index)``: use it after
 ``gym eval reverify`` to see which rollouts a verifier change rescored.
 
-Standard library only; Python 3.11+.
+Standard library only; Python 3.11+, with rollout_io.py next to it.
 """
 
 from __future__ import annotations
@@ -28,30 +28,26 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["load_rollouts", "summarize", "format_summary", "compare_rewards", "format_comparison", "main"]
+from rollout_io import EXIT_OK, InputError, read_jsonl, run_cli
+
+__all__ = ["InputError", "run_cli", "load_rollouts", "summarize", "format_summary", "compare_rewards", "format_comparison", "main"]
 
 TASK_INDEX_KEY = "_ng_task_index"
 ROLLOUT_INDEX_KEY = "_ng_rollout_index"
 
 
 def load_rollouts(path: str | Path) -> list[dict[str, Any]]:
-    """Read a JSONL file of rollouts; blank lines are skipped."""
-    rows: list[dict[str, Any]] = []
-    with Path(path).open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number}: not a JSON line ({error.msg})") from error
-    return rows
+    """Read a JSONL file of rollouts; blank lines are skipped.
+
+    A file that cannot be read, or a line that is not UTF-8, not JSON or not an
+    object, raises rollout_io.InputError naming the file and line.
+    """
+    return read_jsonl(path)
 
 
 def _is_number(value: Any) -> bool:
@@ -215,13 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)
-    try:
-        rows = load_rollouts(args.rollouts)
-        summary = summarize(rows)
-        comparison = compare_rewards(load_rollouts(args.baseline), rows) if args.baseline else None
-    except (OSError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    rows = load_rollouts(args.rollouts)
+    summary = summarize(rows)
+    comparison = compare_rewards(load_rollouts(args.baseline), rows) if args.baseline else None
     if args.json:
         payload = dict(summary, comparison=comparison) if comparison is not None else summary
         print(json.dumps(payload, indent=2))
@@ -229,8 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(format_summary(summary))
         if comparison is not None:
             print(format_comparison(comparison))
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_cli(main))

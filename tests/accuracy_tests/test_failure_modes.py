@@ -242,3 +242,11 @@ def test_no_gym_version_says_where_to_add_it(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().err == (
         f"accuracy: {pyproject} names no nemo-gym release: add 'gym_version = \"0.7.0\"' (the release the docs "
         "describe) under [tool.nemo-gym-docs].\n")
+
+
+def test_no_pages_to_check_fails(tmp_path, capsys, facts):
+    (tmp_path / "conf.py").write_text('extensions = ["myst_parser"]\n')
+    (tmp_path / "docs").mkdir()
+    assert cli.run_check(tmp_path / "docs", None, True, tmp_path) == 1
+    assert capsys.readouterr().err == (f"accuracy: no pages to check in {tmp_path / 'docs'}; pass the docs source "
+                                       "directory with --docs.\n")

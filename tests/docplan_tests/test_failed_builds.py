@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from docplan.cli import main as docplan_main
 from sphinx.util.console import strip_escape_sequences
 
 from .test_sites import build, docplan_lines, site  # noqa: F401 (site is a fixture)
@@ -81,3 +82,17 @@ def test_a_page_with_a_byte_order_mark_builds_clean(make_app, site):  # noqa: F8
     page.write_bytes(b"\xef\xbb\xbf" + page.read_bytes())
     app = build(make_app, path)
     assert app.statuscode == 0, app.warning.getvalue()
+
+
+def test_a_page_outside_the_plans_root_that_is_not_utf8_is_reported_too(make_app, site, capsys):  # noqa: F811
+    path = site()
+    (path / "notes.md").write_bytes(b"# Notes\n\n\xff\n")
+    app = build(make_app, path)
+    assert app.statuscode == 1
+    assert "Traceback" not in app.warning.getvalue()
+    expected = ["notes.md:3: WARNING: this page is not UTF-8 text (byte 0xff). Fix: save the file as UTF-8 text. "
+                "[docplan.page-unreadable]"]
+    assert docplan_lines(app.warning.getvalue()) == expected
+    capsys.readouterr()
+    assert docplan_main(["--docs", ".", "--conf", "conf.py", "check"]) == 1
+    assert docplan_lines(capsys.readouterr().err) == expected

@@ -299,15 +299,15 @@ def test_pages_on_a_path_end_with_its_next_step_and_the_hub_shows_the_path(tmp_p
 
 
 def _card(title, link):
-    return f":::{{grid-item-card}} {title}\n:link: {link}\n:link-type: doc\n\nWhat it does.\n:::\n"
+    return f"```{{grid-item-card}} {title}\n:link: {link}\n:link-type: doc\n\nWhat it does.\n```\n"
 
 
 def test_an_index_that_links_a_page_from_two_cards(tmp_path):
-    grid = "::::{grid} 2\n\n" + _card("Do it", "do-it") + "\n" + _card("Facts", "facts") + "::::\n"
-    again = "::::{grid} 2\n\n" + _card("Do it again", "./do-it.md") + "::::\n"
+    grid = "````{grid} 2\n\n" + _card("Do it", "do-it") + "\n" + _card("Facts", "facts") + "````\n"
+    again = "````{grid} 2\n\n" + _card("Do it again", "./do-it.md") + "````\n"
     pages = with_text("topic/index.md", grid + "\n" + again)
-    second = pages["topic/index.md"].splitlines().index(":::{grid-item-card} Do it again") + 1
-    first = pages["topic/index.md"].splitlines().index(":::{grid-item-card} Do it") + 1
+    second = pages["topic/index.md"].splitlines().index("```{grid-item-card} Do it again") + 1
+    first = pages["topic/index.md"].splitlines().index("```{grid-item-card} Do it") + 1
     assert of_kind(findings(tmp_path, pages), "card-duplicate") == [
         f"docs/guide/topic/index.md:{second}: WARNING: this card links './do-it.md', which the card at line "
         f"{first} already links. Fix: remove one of the two cards; for a quick task, link the page from a list "
@@ -323,3 +323,13 @@ def test_an_unknown_enforced_value_is_a_located_plan_finding(value):
     line = text.splitlines().index(f"  enforced: {value}") + 1
     assert [(p.line, p.subtype) for p in problems] == [(line, "plan-schema")]
     assert "word_budgets enforced must be true, false or a list of total and by_template" in problems[0].message
+
+
+def test_tables_of_the_same_files_under_other_directories_are_copies(tmp_path):
+    files = ["rollouts.jsonl", "rollouts_failures.jsonl", "rollouts_aggregate_metrics.json", "quality_summary.json"]
+    table = lambda prefix: "| File | Contents |\n| --- | --- |\n" + "".join(  # noqa: E731
+        f"| `{prefix}/{name}` | what it holds |\n" for name in files)
+    pages = with_text("topic/facts.md", table("results/run1")) | {
+        "topic/do-it.md": PAGES["topic/do-it.md"] + "\n" + table("results/example")}
+    (line,) = of_kind(findings(tmp_path, pages), "duplicate-table")
+    assert line.startswith("docs/guide/topic/do-it.md:") and "repeats 4 keys" in line

@@ -11,7 +11,8 @@
 - ``gym_servers``: a factory ``gym_servers(name, *env_start_args)`` that starts ``gym env start``
   in a new sandbox, waits until every server is ready and returns ``(sandbox, servers)``. The
   same name and arguments return the already-running servers. Everything is stopped at session end.
-- ``single_tool_call_servers``: ``example_single_tool_call`` with the ``vllm_model`` policy server.
+- ``single_tool_call_servers``: one ``gym env start`` serving ``example_single_tool_call`` and
+  ``mcqa`` (``--resources-server mcqa``) with the ``vllm_model`` policy server: 7 servers.
 """
 
 from __future__ import annotations
@@ -92,4 +93,5 @@ def gym_servers(gym_sandbox) -> Iterator:
 
 @pytest.fixture(scope="session")
 def single_tool_call_servers(gym_servers) -> tuple[Sandbox, GymServers]:
-    return gym_servers("single_tool_call", "--environment", "example_single_tool_call", "--model-type", "vllm_model")
+    return gym_servers("collection", "--environment", "example_single_tool_call", "--resources-server", "mcqa",
+                       "--model-type", "vllm_model")

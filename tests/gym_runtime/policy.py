@@ -19,6 +19,8 @@ the same reply, whatever the concurrency or order, and repeats differ only when 
   it was given (by default every ``resources_servers/*/data/example*.jsonl`` of the release).
   Two prompts in three get the expected answer, the third a wrong one, in the form the prompt
   asks for (``\\boxed{...}`` or ``Answer: ...``). A prompt it does not know gets a plain sentence.
+- A prompt that contains ``standin: fail`` gets HTTP 500, the way an overloaded or crashed engine
+  answers, so runs can produce real failed attempts.
 
 Token counts are words, and token ids are word hashes: real enough for NeMo Gym to carry them,
 and labelled as coming from this stand-in wherever they are shown.
@@ -41,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 MODEL_NAME = "standin-policy"
+# A prompt containing this gets HTTP 500 (see the module docstring).
+FAIL_MARKER = "standin: fail"
 # Argument values for tool parameters whose names the example environments use.
 KNOWN_ARGUMENTS = {"city": "San Francisco", "location": "San Francisco", "query": "weather today"}
 
@@ -335,6 +339,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         path = self.path.rstrip("/")
         key = self.server.answer_key
+        if path in ("/v1/chat/completions", "/chat/completions", "/v1/responses", "/responses") and FAIL_MARKER in (
+            messages_text(body.get("messages") or []) + json.dumps(body.get("input"))
+        ):
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": {"message": "stand-in engine failure",
+                                                                    "type": "InternalServerError", "code": 500}})
+            return
         if path in ("/v1/chat/completions", "/chat/completions"):
             payload = chat_completion(body, key)
         elif path in ("/v1/responses", "/responses"):

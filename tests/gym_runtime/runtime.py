@@ -144,6 +144,7 @@ class Sandbox:
     policy_url: str | None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     ray_tmpdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ngr")))
+    _commands: int = 0
 
     def __post_init__(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -160,11 +161,31 @@ class Sandbox:
         return self.runtime.environ(self.ray_tmpdir, self.run_id)
 
     def gym(self, *args: str, timeout: float = 180, check: bool = True) -> subprocess.CompletedProcess:
-        """Run one ``gym`` command to completion in the sandbox; output is returned as text."""
-        result = subprocess.run(
-            [str(self.runtime.gym), *args], cwd=self.path, env=self.environ, capture_output=True, text=True,
-            timeout=timeout, stdin=subprocess.DEVNULL,
-        )
+        """Run one ``gym`` command to completion in the sandbox; output is returned as text.
+
+        Output goes through files, not pipes: a command that starts servers (``eval reverify``,
+        serve-mode ``eval run``) can leave children holding its pipes open. Anything the command
+        left running is stopped afterwards and listed in ``result.leftover``.
+        """
+        self._commands += 1
+        marker = f"{self.run_id}-cmd{self._commands}"
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            process = subprocess.Popen(
+                [str(self.runtime.gym), *args], cwd=self.path, env=self.runtime.environ(self.ray_tmpdir, marker),
+                stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+            try:
+                returncode = process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                kill_marked(marker)
+                raise
+            finally:
+                leftover = [_describe(pid) for pid in marked_pids(marker)]
+                kill_marked(marker)
+            out.seek(0)
+            err.seek(0)
+            result = subprocess.CompletedProcess(["gym", *args], returncode, out.read(), err.read())
+        result.leftover = leftover
         if check and result.returncode != 0:
             raise AssertionError(
                 f"`gym {' '.join(args)}` exited {result.returncode} in {self.path}\n"
@@ -229,14 +250,15 @@ class GymServers:
 
 
 def marked_pids(run_id: str) -> list[int]:
-    """Processes whose environment carries this run's marker."""
-    needle = f"{RUN_MARKER}={run_id}".encode()
+    """Processes whose environment carries this run's marker (or a command marker under it)."""
+    exact = f"{RUN_MARKER}={run_id}".encode()
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            if needle in (entry / "environ").read_bytes().split(b"\0"):
+            variables = (entry / "environ").read_bytes().split(b"\0")
+            if any(v == exact or v.startswith(exact + b"-") for v in variables):
                 pids.append(int(entry.name))
         except OSError:
             continue  # gone, or not ours to read
@@ -258,6 +280,13 @@ def kill_marked(run_id: str, grace: float = 10) -> None:
             pids = [pid for pid in pids if _alive(pid)]
         if not pids:
             return
+
+
+def _describe(pid: int) -> str:
+    try:
+        return f"{pid} " + Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return str(pid)
 
 
 def _alive(pid: int) -> bool:

@@ -70,7 +70,12 @@ def run_check(docs: Path, version: str | None, cached_only: bool, confdir: Path 
         print(exc.finding.format(), file=sys.stderr)
         return 1
     schema = json.loads(SCHEMA.read_text(encoding="utf-8")) if SCHEMA.exists() else None
-    pages, unreadable = read_pages(list(list_pages(docs, config).values()), myst_config(config))
+    paths = list(list_pages(docs, config).values()) if docs.is_dir() else []
+    if not paths:  # checking nothing must not pass
+        print(f"accuracy: no pages to check in {docs}; pass the docs source directory with --docs.",
+              file=sys.stderr)
+        return 1
+    pages, unreadable = read_pages(paths, myst_config(config))
     findings, counts = check_pages(pages, facts, schema)
     findings = sorted(findings + unreadable)
     for finding in findings:

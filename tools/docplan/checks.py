@@ -15,7 +15,7 @@ from myst_parser.config.main import MdParserConfig
 
 from .model import Finding, Plan, PlannedPage, display_path
 from .pages import FrontMatter, PageSource, UnreadablePage, read_page
-from .routes import ProseCache, check_prose, read_site_prose
+from .routes import check_prose, site_prose
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,11 @@ class Site:
         pages: dict[str, PageSource] = {}
         unreadable: dict[str, UnreadablePage] = {}
         seen: set[str] = set()
-        for path in sorted(Path(p).absolute() for p in files.values()):
-            if not path.is_relative_to(root):
+        for absolute in sorted(Path(p).absolute() for p in files.values()):
+            if not absolute.is_relative_to(root):
                 continue
-            relative = path.relative_to(root).as_posix()
+            relative = absolute.relative_to(root).as_posix()
+            path = docs_dir / plan.root / relative  # as every finding names it
             key = str(path)
             seen.add(key)
             try:
@@ -77,7 +78,7 @@ def _foreign(path: Path) -> PageSource:
     return PageSource(path, FrontMatter(), [], [], [])
 
 
-def check_site(plan: Plan, site: Site, enforce_phase: int, prose_cache: ProseCache | None = None) -> list[Finding]:
+def check_site(plan: Plan, site: Site, enforce_phase: int) -> list[Finding]:
     """Every way the pages in ``site`` drift from ``plan``, sorted by location."""
     findings: list[Finding] = []
     findings += check_missing_pages(plan, site, enforce_phase)
@@ -91,8 +92,8 @@ def check_site(plan: Plan, site: Site, enforce_phase: int, prose_cache: ProseCac
         findings += check_sections(plan, entry, source)
         findings += check_placeholders(source)
     findings += check_toctrees(plan, site)
-    files = {relative: _page_file(site, plan, relative) for relative in site.pages if plan.page(relative)}
-    findings += check_prose(plan, read_site_prose(files, prose_cache), lambda page: _page_file(site, plan, page))
+    planned = {page: prose for page, prose in site_prose(site).items() if plan.page(page)}
+    findings += check_prose(plan, planned, lambda page: _page_file(site, plan, page))
     return sorted(set(findings), key=lambda f: (f.path, f.line, f.subtype, f.message))
 
 

@@ -15,9 +15,10 @@ import json
 import sys
 from pathlib import Path
 
-from .checks import Site, check_site
+from .checks import Site, check_site, unreadable_finding
 from .config import DEFAULTS
 from .model import Finding, display_path
+from .pages import UnreadablePage, read_text
 from .parsing import load_plan
 from .report import build_report, format_matrix, format_status, format_words, word_summary
 from .scaffold import PageExists, create_page
@@ -54,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "new":
         return _new(plan, args.docs, args.page)
-    site = Site.scan(plan, args.docs, list_pages(args.docs, config), myst_config(config))
-    findings = sorted(config_findings + check_site(plan, site, phase))
+    files = list_pages(args.docs, config)
+    site = Site.scan(plan, args.docs, files, myst_config(config))
+    findings = sorted(config_findings + check_site(plan, site, phase) + _unreadable_elsewhere(plan, args.docs, files))
     if args.command == "words":
         print(format_words(plan, site))
         return 0
@@ -80,6 +82,19 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(format_status(report))
     return 0
+
+
+def _unreadable_elsewhere(plan, docs: Path, files: dict[str, Path]) -> list[Finding]:
+    """Pages outside the plan's root that Sphinx builds but cannot read (the build reports them too)."""
+    root = (docs / plan.root).absolute()
+    findings = []
+    for path in files.values():
+        if not path.absolute().is_relative_to(root):
+            try:
+                read_text(path)
+            except UnreadablePage as exc:
+                findings.append(unreadable_finding(exc))
+    return findings
 
 
 def _fail(findings: list[Finding]) -> int:

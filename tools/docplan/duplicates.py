@@ -62,12 +62,12 @@ def copied_tables(pages: dict[str, Prose], order: list[str]) -> list[TableCopy]:
     return copies
 
 
-_NOT_WORD = re.compile(r"\W+")
+_TOKEN = re.compile(r"\w+")
 
 
 def _normal_words(block: Block) -> list[str]:
-    words = (_NOT_WORD.sub("", w).casefold() for w in block.words)
-    return [w for w in words if w]
+    """The paragraph's words, case-folded, punctuation and markup dropped."""
+    return _TOKEN.findall(block.text.casefold())
 
 
 def copied_paragraphs(pages: dict[str, Prose], order: list[str]) -> list[ParagraphCopy]:
@@ -80,9 +80,9 @@ def copied_paragraphs(pages: dict[str, Prose], order: list[str]) -> list[Paragra
         for block in pages[page].blocks:
             if block.kind != "paragraph":
                 continue
-            words = _normal_words(block)
-            if len(words) < MIN_PARAGRAPH_WORDS:
+            if len(block.words) < MIN_PARAGRAPH_WORDS:  # prose words, as the word budget counts them
                 continue
+            words = _normal_words(block)
             shingles = {tuple(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
             hits: dict[int, int] = defaultdict(int)
             for shingle in shingles:

@@ -23,6 +23,8 @@ from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
+from .prose import Prose, prose_from_tokens
+
 _DIRECTIVE = re.compile(r"^\{(?P<name>[\w:.-]+)\}\s*(?P<argument>.*)$")
 _OPTION = re.compile(r"^:(?P<name>[\w-]+):(?P<value>.*)$")
 _EXPLICIT_TITLE = re.compile(r"^(?P<title>.+?)\s*<(?P<target>[^<>]+)>$")
@@ -104,6 +106,7 @@ class PageSource:
     headings: list[Heading]  # the page's own sections, not headings nested in directives
     toctrees: list[Toctree]
     placeholders: list[tuple[int, str]]
+    prose: Prose = field(default_factory=lambda: Prose())  # words, paragraphs, tables, links
 
     @property
     def title_line(self) -> int:
@@ -219,7 +222,10 @@ def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | 
     headings: list[Heading] = []
     toctrees: list[Toctree] = []
     pending: Heading | None = None  # a heading whose text is the next inline token
-    for located in located_tokens if located_tokens is not None else tokens(text, config, tables=False):
+    if located_tokens is None:
+        # Tables are parsed too: the prose checks compare tables across pages.
+        located_tokens = list(tokens(text, config))
+    for located in located_tokens:
         token = located.token
         if token.type == "front_matter":
             front_matter = _front_matter(token.content, located.line)
@@ -242,7 +248,8 @@ def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | 
         if number not in seen_lines:
             seen_lines.add(number)
             placeholders.append((number, hit.group(0)))
-    return PageSource(Path(path), front_matter, headings, toctrees, placeholders)
+    return PageSource(Path(path), front_matter, headings, toctrees, placeholders,
+                      prose_from_tokens(located_tokens))
 
 
 # -- Toctrees ----------------------------------------------------------------------------------

@@ -4,39 +4,29 @@ Prose is the Markdown source without its front matter, code blocks, the
 glossary, toctrees, comments and directive options. Text inside admonitions,
 cards, tabs and tables counts: readers read it. Link and role targets do not
 count; link text does. A word is a whitespace-separated run with at least one
-letter or digit. The parse uses markdown-it-py, the parser MyST is built on,
-so fences and directives split where Sphinx splits them.
+letter or digit. The prose is read from the same MyST tokens as the rest of the
+page (``docplan.pages.tokens``), in the same pass, so directives and fences
+split exactly where Sphinx splits them.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from mdit_py_plugins.colon_fence import colon_fence_plugin
-from mdit_py_plugins.front_matter import front_matter_plugin
+if TYPE_CHECKING:
+    from .pages import Located
 
-# Directives whose body is code, data or a list of pages, never prose.
-NOT_PROSE = frozenset({
-    "code-block", "code", "sourcecode", "literalinclude", "toctree", "glossary", "mermaid",
-    "math", "raw", "eval-rst", "csv-table", "include", "image", "figure", "graphviz",
-})
-_DIRECTIVE = re.compile(r"^\{(?P<name>[\w:-]+)\}\s*(?P<argument>.*)$")
+_DIRECTIVE = re.compile(r"^\{(?P<name>[\w:.-]+)\}\s*(?P<argument>.*)$")
 _OPTION = re.compile(r"^:(?P<name>[\w-]+):\s*(?P<value>.*)$")
 _ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<body>[^`]*)`")
 _EXPLICIT_TITLE = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]*)>$")
 _MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((?P<target>[^)\s]+)\)")
 _WORD = re.compile(r"\w")
-# Raise when what read_prose returns changes, so parses cached in a build environment are redone.
-PROSE_VERSION = 2
-
-
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(colon_fence_plugin)
+_BLOCKS = {"heading_open": "heading", "paragraph_open": "paragraph", "th_open": "cell", "td_open": "cell"}
 
 
 @dataclass(frozen=True)
@@ -78,19 +68,25 @@ def prose_words(text: str) -> int:
     return read_prose(text).words
 
 
-def read_prose(text: str) -> Prose:
+def read_prose(text: str, config=None) -> Prose:
+    """The prose of page text; ``config`` is the site's MyST parser configuration
+    (default: MyST's defaults with colon fences, as this site enables them)."""
+    from myst_parser.config.main import MdParserConfig
+
+    from .pages import tokens  # the page reader imports this module; import it when used
+
+    return prose_from_tokens(tokens(text, config or MdParserConfig(enable_extensions={"colon_fence"})))
+
+
+def prose_from_tokens(located: Iterable[Located]) -> Prose:
+    """The prose of a page from its located tokens (``docplan.pages.tokens``), which list a
+    Markdown directive's body right after the directive and leave literal bodies out."""
     prose = Prose()
-    _walk(text, 1, prose)
-    return prose
-
-
-def _walk(text: str, first_line: int, prose: Prose) -> None:
-    tokens = _parser().parse(text)
     table: list[list[str]] | None = None  # rows of plain cell texts
     table_line = 0
-    context: list[str] = []
-    for token in tokens:
-        line = first_line + token.map[0] if token.map else 0
+    kind = "paragraph"
+    for item in located:
+        token, line = item.token, item.line
         if token.type == "table_open":
             table, table_line = [], line
         elif token.type == "tr_open" and table is not None:
@@ -99,56 +95,40 @@ def _walk(text: str, first_line: int, prose: Prose) -> None:
             if table:
                 prose.tables.append(Table(table_line, tuple(table[0]), tuple(r[0] for r in table[1:] if r)))
             table = None
-        elif token.type.endswith("_open") and token.type in ("heading_open", "paragraph_open", "th_open", "td_open"):
-            context.append(token.type)
-        elif token.type == "inline" and token.map is not None:
+        elif token.type in _BLOCKS:
+            kind = _BLOCKS[token.type]
+        elif token.type == "inline":
             _links(token.content, line, prose)
             plain = _plain(token.content)
-            kind = {"heading_open": "heading", "paragraph_open": "paragraph"}.get(context[-1] if context else "",
-                                                                                  "cell")
-            if table is not None and table:
+            if table:
                 table[-1].append(_key(plain))
-                kind = "cell"
             if plain:
                 prose.blocks.append(Block(kind, line, plain))
-        elif token.type in ("fence", "colon_fence") and token.map is not None:
-            directive = _directive(token.info, token.content)
-            if directive is not None:
-                title, body, options = directive
-                for name, value in options:
-                    if name == "link":
-                        prose.links.append((line, value))
-                        if token.info.strip().startswith("{grid-item-card}"):
-                            prose.cards.append((line, value))
-                if title:  # an admonition's or card's title is read, too
-                    prose.blocks.append(Block("heading", line, title))
-                # The body starts on the line after the opening fence; options were
-                # blanked, not removed, so line numbers still line up.
-                _walk(body, line + 1, prose)
-        if token.type.endswith("_close") and context and token.type[:-6] + "_open" == context[-1]:
-            context.pop()
-        # code_block (indented code), html_block, front_matter: not prose.
+        elif token.type in ("fence", "colon_fence"):
+            _directive(token, line, prose)
+        # code fences, indented code, HTML blocks and front matter are not prose.
+    return prose
 
 
-def _directive(info: str, content: str) -> tuple[str, str, list[tuple[str, str]]] | None:
-    """A directive's title, Markdown body (options blanked) and options; None for code and data."""
-    match = _DIRECTIVE.match(info.strip())
-    if match is None or match["name"] in NOT_PROSE:
-        return None  # a code block, or a directive whose body is not prose
-    lines = content.split("\n")
-    options: list[tuple[str, str]] = []
-    if lines and lines[0].strip() == "---":  # a YAML options block
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
-        for i in range(end + 1):
-            lines[i] = ""
-    else:
-        for i, line in enumerate(lines):
-            option = _OPTION.match(line.strip())
-            if not option:
+def _directive(token, line: int, prose: Prose) -> None:
+    """A directive's title and options; its Markdown body is in the tokens that follow."""
+    match = _DIRECTIVE.match(token.info.strip())
+    if match is None:
+        return  # a code fence
+    lines = token.content.split("\n")
+    if not (lines and lines[0].strip() == "---"):
+        for option in map(_OPTION.match, (text.strip() for text in lines)):
+            if option is None:
                 break
-            options.append((option["name"], option["value"].strip()))
-            lines[i] = ""
-    return _plain(match["argument"]), "\n".join(lines), options
+            if option["name"] == "link":
+                prose.links.append((line, option["value"].strip()))
+                if match["name"] == "grid-item-card":
+                    prose.cards.append((line, option["value"].strip()))
+    from .pages import is_markdown_directive
+
+    title = _plain(match["argument"])
+    if title and is_markdown_directive(token):  # an admonition's or card's title is read, too
+        prose.blocks.append(Block("heading", line, title))
 
 
 def _plain(content: str) -> str:
@@ -170,8 +150,11 @@ def _role_text(body: str) -> str:
 
 
 def _key(cell: str) -> str:
-    """A table key as compared across pages: no code marks or emphasis, case-folded."""
-    return re.sub(r"`|\*\*", "", cell).strip().casefold()
+    """A table key as compared across pages: no code marks or emphasis, case-folded, and a
+    path reduced to its file name, so that tables of the same files under different example
+    directories still match."""
+    key = re.sub(r"`|\*\*", "", cell).strip().casefold()
+    return ", ".join(part.rsplit("/", 1)[-1] if " " not in part else part for part in key.split(", "))
 
 
 def _links(content: str, line: int, prose: Prose) -> None:

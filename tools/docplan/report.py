@@ -9,7 +9,7 @@ from typing import Any
 
 from .checks import Site
 from .model import Finding, Plan
-from .routes import read_site_prose, word_counts
+from .routes import site_prose, word_counts
 
 REPORT_NAME = "docplan-report.json"
 
@@ -125,8 +125,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _words(plan: Plan, site: Site) -> dict[str, int]:
-    files = {page: site.docs_dir / plan.root / page for page in site.pages if plan.page(page)}
-    return word_counts(plan, read_site_prose(files))
+    return word_counts(plan, site_prose(site))
 
 
 def word_summary(plan: Plan, site: Site) -> str:

@@ -15,9 +15,7 @@ from pathlib import Path
 
 from .duplicates import copied_paragraphs, copied_tables
 from .model import Finding, Plan, ReaderPath, display_path
-from .prose import PROSE_VERSION, Prose, linked_pages, read_prose, resolve_link
-
-ProseCache = dict[str, tuple[tuple[int, int, int], Prose]]
+from .prose import Prose, linked_pages, resolve_link
 
 
 @dataclass(frozen=True)
@@ -38,23 +36,9 @@ def next_steps(plan: Plan, page: str) -> list[NextStep]:
     return steps
 
 
-def read_site_prose(files: dict[str, Path], cache: ProseCache | None = None) -> dict[str, Prose]:
-    """Each page's prose; with ``cache`` (path -> (stat key, prose)) unchanged files are not re-read."""
-    result: dict[str, Prose] = {}
-    for page, path in files.items():
-        try:
-            stat = path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size, PROSE_VERSION)
-            key = str(path)
-            if cache is not None and key in cache and cache[key][0] == stamp:
-                result[page] = cache[key][1]
-                continue
-            result[page] = read_prose(path.read_text(encoding="utf-8"))
-            if cache is not None:
-                cache[key] = (stamp, result[page])
-        except (OSError, UnicodeDecodeError):
-            continue  # the structure checks already report unreadable pages
-    return result
+def site_prose(site) -> dict[str, Prose]:
+    """Each readable page's prose, read with the page (``PageSource.prose``)."""
+    return {page: source.prose for page, source in site.pages.items()}
 
 
 def check_paths(plan: Plan, prose: dict[str, Prose], file_of: Callable[[str], Path]) -> list[Finding]:

@@ -67,7 +67,8 @@ def validate(values: dict[str, Any], conf_path: Path) -> tuple[Settings, list[Fi
     """The docplan settings from ``values`` (name -> value as conf.py set it), with a located
     finding for each wrong one; a wrong value is replaced by its default."""
     findings = []
-    plan, phase = values.get("docplan_plan", DEFAULTS["docplan_plan"]), values.get("docplan_enforce_phase", DEFAULTS["docplan_enforce_phase"])
+    plan = values.get("docplan_plan", DEFAULTS["docplan_plan"])
+    phase = values.get("docplan_enforce_phase", DEFAULTS["docplan_enforce_phase"])
     if not isinstance(plan, str) or not plan.strip():
         findings.append(_wrong(conf_path, "docplan_plan", plan, "a file name, relative to the docs source directory",
                                "docplan_plan = \"training-plan.yaml\""))
@@ -90,7 +91,7 @@ def _wrong(conf_path: Path, name: str, value: Any, expected: str, example: str) 
 
 
 def assignment_line(conf_path: Path, name: str) -> int:
-    """The line of the last top-level assignment to ``name`` in conf.py, or 1."""
+    """The line of the last assignment to ``name`` in conf.py, or 1."""
     try:
         tree = ast.parse(conf_path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):

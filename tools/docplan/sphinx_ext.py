@@ -9,9 +9,9 @@ no-op ones included, so a drift keeps failing the build until it is fixed.
 A build that warned (docplan's warnings or Sphinx's own) removes its saved
 environment at ``build-finished``, so the next build reads every page again
 and repeats every warning instead of passing as a no-op. A page that is not
-UTF-8 is reported and left out of the read (``env-before-read-docs``), where
-Sphinx would otherwise stop with a traceback. Nothing is written into the
-sources.
+UTF-8 is left out of the read (``env-before-read-docs``), where Sphinx would
+otherwise stop with a traceback, and reported with the other findings.
+Nothing is written into the sources.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_stylesheet)
     return {
         "version": __version__,
-        "env_version": 3,
+        "env_version": 5,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
@@ -127,17 +127,15 @@ def _shown(plan: Plan, entry) -> tuple[str, ...]:
 
 
 def leave_out_unreadable_pages(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """Report each page to be read that is not UTF-8, and take it out of the build: Sphinx
-    itself would stop with a traceback. It stays out, and is reported, until it is fixed."""
-    env.docplan_unreadable = set()
+    """Take each page to be read that is not UTF-8 out of the read: Sphinx itself would stop
+    with a traceback. The whole-site check reports it, and it stays out until it is fixed."""
+    env.docplan_unreadable = {}  # absolute path -> (line, reason)
     for docname in list(docnames):
         path = Path(env.doc2path(docname))
         try:
             read_text(path)
         except UnreadablePage as exc:
-            finding = unreadable_finding(exc)
-            logger.warning(finding.text, location=finding.location, type=WARNING_TYPE, subtype=finding.subtype)
-            env.docplan_unreadable.add(str(path.absolute()))
+            env.docplan_unreadable[str(path.absolute())] = (exc.line, exc.reason)
             docnames.remove(docname)
             env.project.docnames.discard(docname)
 
@@ -242,12 +240,11 @@ def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
     findings: list[Finding] = list(env.docplan_plan_findings)
     plan: Plan | None = env.docplan_plan
     if plan is not None:
-        cache = getattr(env, "docplan_prose_cache", None)
-        if cache is None:
-            cache = env.docplan_prose_cache = {}
-        findings += check_site(plan, _scan(app), env.docplan_enforce_phase, prose_cache=cache)
-    already = getattr(env, "docplan_unreadable", set())  # reported when the read left them out
-    findings = [f for f in findings if not (f.subtype == "page-unreadable" and str(Path(f.path).absolute()) in already)]
+        findings += check_site(plan, _scan(app), env.docplan_enforce_phase)
+    # Pages left out of the read that the plan checks did not cover (outside the plan's root).
+    covered = {str(Path(f.path).absolute()) for f in findings if f.subtype == "page-unreadable"}
+    findings += [unreadable_finding(UnreadablePage(Path(path), line, reason))
+                 for path, (line, reason) in getattr(env, "docplan_unreadable", {}).items() if path not in covered]
     for finding in findings:
         logger.warning(finding.text, location=finding.location, type=WARNING_TYPE, subtype=finding.subtype)
     # The report counts what fails the build: a kind silenced in suppress_warnings is left out.
@@ -264,7 +261,7 @@ def _scan(app: Sphinx) -> Site:
     if cache is None:
         cache = env.docplan_page_cache = {}
     files = {docname: Path(env.doc2path(docname)) for docname in env.found_docs}
-    files |= {f"unreadable:{path}": Path(path) for path in getattr(env, "docplan_unreadable", ())}
+    files |= {f"unreadable:{path}": Path(path) for path in getattr(env, "docplan_unreadable", {})}
     return Site.scan(env.docplan_plan, Path(app.srcdir), files, myst_config(app.config), cache=cache)
 
 

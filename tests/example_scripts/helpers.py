@@ -1,9 +1,9 @@
 """Helpers shared by the tests of examples/: load and run scripts, read and write JSONL, read pages.
 
 The test modules import these with ``from .helpers import ...``. Scripts are
-loaded from their files, never as ``examples.<dir>.<name>``: this package is
-``examples`` during the tests, and it hides the repository's top-level
-``examples/`` directory.
+loaded from their files, the way ``python examples/<dir>/<name>.py`` runs them:
+they import their helper modules (rollout_io, quality_io, ...) as siblings
+from their own directory, not as parts of an ``examples`` package.
 """
 
 from __future__ import annotations

@@ -13,10 +13,14 @@ README = (EXAMPLES / "README.md").read_text(encoding="utf-8")
 SCRIPTS = sorted(
     path
     for path in EXAMPLES.rglob("*.py")
-    if "numeric_answer" not in path.parts and "__pycache__" not in path.parts
+    if "numeric_answer" not in path.parts
+    and "__pycache__" not in path.parts
+    and not path.is_symlink()  # the links to converters/rollout_io.py
 )
-# The scripts that read JSONL through examples/converters/rollout_io.py from another directory.
+# The directories whose scripts read JSONL only through rollout_io.py, a link there to
+# examples/converters/rollout_io.py; integration/ has the link too.
 SHARED_READER_DIRS = ("quality", "rollout_collection", "troubleshooting", "performance")
+LINKED_DIRS = (*SHARED_READER_DIRS, "integration")
 
 
 def readme_rows() -> dict[str, str]:
@@ -46,6 +50,15 @@ def test_readme_names_pages_that_exist_and_mention_the_script():
         for page in pages:
             text = (TRAINING_DOCS / page).read_text(encoding="utf-8")
             assert script.rstrip("/").rsplit("/", 1)[-1] in text, (script, page)
+
+
+@pytest.mark.parametrize("directory", LINKED_DIRS)
+def test_shared_module_is_a_link_next_to_the_scripts(directory):
+    """Each script imports its helpers as siblings, with no edit of the import path."""
+    link = EXAMPLES / directory / "rollout_io.py"
+    assert link.is_symlink() and link.resolve() == (EXAMPLES / "converters" / "rollout_io.py")
+    for path in (EXAMPLES / directory).glob("*.py"):
+        assert "sys.path" not in path.read_text(encoding="utf-8"), path
 
 
 def test_readme_states_the_exit_codes_the_shared_module_uses():

@@ -627,7 +627,7 @@ def test_balance_refuses_to_overwrite_input_or_existing_output(tmp_path):
     result = run(
         "balance_rollouts.py", str(ROLLOUTS), "-o", str(ROLLOUTS), "--by", "task", "--cap", "1"
     )
-    assert result.returncode == 1 and "output is one of the input files" in result.stderr
+    assert result.returncode == 1 and "output is the input file" in result.stderr
     existing = tmp_path / "exists.jsonl"
     existing.write_text("keep me\n")
     result = run(

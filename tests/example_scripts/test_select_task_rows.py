@@ -87,6 +87,7 @@ def test_keep_writes_each_kept_task_once_with_the_rollouts_agent(tasks, tmp_path
                  {"_ng_task_index": 2, "_ng_rollout_index": 0, "reward": 0.0,
                   "agent_ref": {"name": "ignored_for_a_row_that_has_one"}}]
     kept.write_text("".join(json.dumps(r) + "\n" for r in rollouts))
+    (tmp_path / "rl").mkdir()
     out = tmp_path / "rl" / "train.jsonl"
     result = run(path, "--keep", kept, "--output", out)
     assert result.returncode == 0, result.stderr
@@ -142,7 +143,12 @@ def test_never_overwrites_a_file(tasks, tmp_path):
     before = path.read_bytes()
     result = run(path, "--keep", kept, "--output", path)
     assert result.returncode == 1 and path.read_bytes() == before
-    assert result.stderr == f"error: {path}: already exists; choose another --output\n"
+    assert result.stderr == f"error: {path}: output is the input file {path}; choose another path\n"
+    existing = tmp_path / "existing.jsonl"
+    existing.write_text("keep me\n")
+    result = run(path, "--keep", kept, "--output", existing)
+    assert result.returncode == 1 and existing.read_text() == "keep me\n"
+    assert result.stderr == f"error: {existing}: already exists; pass --overwrite to replace it\n"
 
 
 def test_usage_errors_exit_2(tasks, tmp_path):

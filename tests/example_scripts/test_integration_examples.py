@@ -215,7 +215,7 @@ def test_prepare_prompts_cli_on_real_rows(fmt: str, gym_release: Path, tmp_path:
     out = tmp_path / f"{fmt}.jsonl"
     result = _run("prepare_prompts.py", "--format", fmt, str(source), str(out))
     assert result.returncode == 0, result.stderr
-    assert "wrote 5 rows" in result.stdout
+    assert "prepare_prompts: read 5 task rows, wrote 5 prompt rows, skipped 0" in result.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     tasks = [json.loads(line) for line in source.read_text().splitlines()]
     first = rows[0]
@@ -238,9 +238,22 @@ def test_prepare_prompts_reports_unsupported_rows(tmp_path: Path) -> None:
         + json.dumps({"responses_create_params": {"input": [{"type": "function_call", "name": "f"}]}}) + "\n"
     )
     failed = _run("prepare_prompts.py", "--format", "trl", str(source), str(tmp_path / "out.jsonl"))
-    assert failed.returncode == 1 and "in.jsonl:2" in failed.stderr
+    assert failed.returncode == 1 and "in.jsonl:2" in failed.stderr and "--skip-unsupported" in failed.stderr
+    assert not (tmp_path / "out.jsonl").exists()  # nothing partial: row 1 was not written
     skipped = _run("prepare_prompts.py", "--format", "trl", "--skip-unsupported", str(source), str(tmp_path / "o.jsonl"))
-    assert skipped.returncode == 0 and "wrote 1 rows" in skipped.stdout and "skipped 1" in skipped.stdout
+    assert skipped.returncode == 0, skipped.stderr
+    assert "wrote 1 prompt rows, skipped 1" in skipped.stderr
+    assert "input item of type 'function_call' is not a chat message" in skipped.stderr
+
+
+def test_prepare_prompts_never_empties_its_input(tmp_path: Path) -> None:
+    """The input used to be truncated when given as the output too."""
+    source = tmp_path / "t.jsonl"
+    source.write_text(json.dumps(_task()) + "\n")
+    before = source.read_bytes()
+    failed = _run("prepare_prompts.py", "--format", "trl", str(source), str(source))
+    assert failed.returncode == 1 and "output is the input file" in failed.stderr
+    assert source.read_bytes() == before
 
 
 # OpenRLHF bridge
@@ -407,9 +420,12 @@ def test_stamp_agent_ref_cli(tmp_path: Path) -> None:
     ]
     assert json.loads(out.read_text().splitlines()[0])["task_source"] == "workplace_assistant_simple_agent"
     source.write_text(json.dumps(_task()) + "\n")
-    failed = _run("stamp_agent_ref.py", str(source), str(out))
+    before = out.read_bytes()
+    failed = _run("stamp_agent_ref.py", str(source), str(out), "--overwrite")
     assert failed.returncode == 1 and "train.jsonl:1" in failed.stderr
-    assert _run("stamp_agent_ref.py", str(source), str(out), "--agent", "a").returncode == 0
+    assert out.read_bytes() == before  # nothing partial over the earlier output
+    assert _run("stamp_agent_ref.py", str(source), str(out), "--agent", "a").returncode == 1  # exists
+    assert _run("stamp_agent_ref.py", str(source), str(out), "--agent", "a", "--overwrite").returncode == 0
 
 
 # gym_token_ids

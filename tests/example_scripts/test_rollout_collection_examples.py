@@ -78,7 +78,7 @@ def test_page_includes_the_script_and_runs_it_from_the_repository(page, script):
     assert "```python" not in text
 
 
-@pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.glob("*.py")))
+@pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.glob("*.py") if not p.is_symlink()))
 def test_scripts_print_help(script):
     proc = run(script, "--help")
     assert proc.returncode == 0

@@ -338,12 +338,21 @@ def test_report_main_on_released_multireward_rollouts(gym_release, capsys):
     assert json.loads(capsys.readouterr().out)["component_means"]["correctness"] == 1.0
 
 
+def rr_cli(argv: list[str]) -> int:
+    """reward_report.py as a command: its main through the shared error handler."""
+    return rr.run_cli(rr.main, argv)
+
+
 def test_report_main_reports_bad_input(tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"reward": 1.0}\nnot json\n', encoding="utf-8")
-    assert rr.main([str(bad)]) == 1
-    assert "bad.jsonl:2: not a JSON line" in capsys.readouterr().err
-    assert rr.main([str(tmp_path / "missing.jsonl")]) == 1
+    assert rr_cli([str(bad)]) == 1
+    assert "bad.jsonl:2: not valid JSON" in capsys.readouterr().err
+    assert rr_cli([str(tmp_path / "missing.jsonl")]) == 1
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b'{"reward": 1.0}\n{"reward": "\xff"}\n')
+    assert rr_cli([str(binary)]) == 1
+    assert "binary.jsonl:2: not UTF-8 text" in capsys.readouterr().err
 
 
 def test_report_runs_on_every_parseable_released_rollout_file(example_rollout_files):
@@ -351,7 +360,7 @@ def test_report_runs_on_every_parseable_released_rollout_file(example_rollout_fi
     for path in example_rollout_files:
         try:
             rows = rr.load_rollouts(path)
-        except ValueError:
+        except rr.InputError:
             continue  # a few servers ship placeholder rows instead of rollouts
         summary = rr.summarize(rows)
         assert summary["rollouts"] == len(rows)

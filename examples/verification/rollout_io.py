@@ -1,0 +1,1 @@
+../converters/rollout_io.py
