@@ -20,7 +20,7 @@ SCRIPTS = sorted(
 # The directories whose scripts read JSONL only through rollout_io.py, a link there to
 # examples/converters/rollout_io.py; integration/ has the link too.
 SHARED_READER_DIRS = ("quality", "rollout_collection", "troubleshooting", "performance")
-LINKED_DIRS = (*SHARED_READER_DIRS, "integration")
+LINKED_DIRS = (*SHARED_READER_DIRS, "integration", "verification")
 
 
 def readme_rows() -> dict[str, str]:

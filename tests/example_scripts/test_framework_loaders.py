@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import os
+import signal
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -117,11 +118,19 @@ def converted(tmp_path_factory, example_rollout_files, example_task_files) -> di
 def run_driver(framework_python: Path, driver: str, converted: dict, env: dict | None = None) -> dict:
     report = converted["out"] / f"{driver}.report.json"
     environment = {**os.environ, **OFFLINE, "HF_HOME": str(converted["out"] / "hf"), **(env or {})}
-    proc = subprocess.run(
+    # Its own process group, so that a timeout also ends any worker processes it started.
+    proc = subprocess.Popen(
         [str(framework_python), str(DRIVERS / f"{driver}.py"), str(converted["path"]), str(report)],
-        capture_output=True, text=True, timeout=600, cwd=DRIVERS, env=environment, check=False,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=DRIVERS, env=environment,
+        start_new_session=True,
     )
-    assert report.exists(), f"{driver} wrote no report (exit {proc.returncode}):\n{proc.stderr[-4000:]}"
+    try:
+        _, stderr = proc.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"{driver} took more than 600 seconds", pytrace=False)
+    assert report.exists(), f"{driver} wrote no report (exit {proc.returncode}):\n{stderr[-4000:]}"
     return json.loads(report.read_text(encoding="utf-8"))
 
 
@@ -169,3 +178,32 @@ def test_openrlhf_datasets_accept_every_converted_file(framework_python, convert
 def test_verl_rlhf_dataset_accepts_every_prompt_file(framework_python, converted):
     report = run_driver(framework_python, "verl_driver", converted)
     assert_all_loaded(report, converted, "verl")
+
+
+def test_trl_grpo_step_scores_with_a_release_resources_server(
+    framework_python, single_tool_call_servers, gym_runtime, tmp_path
+):
+    """One real GRPOTrainer step whose reward function calls the release's /verify.
+
+    The servers are the pinned release's ``example_single_tool_call`` started by
+    ``gym env start`` (skips where no NeMo Gym runtime is built); the prompts are
+    prepare_prompts.py --format trl output of that server's example tasks.
+    """
+    sandbox, _ = single_tool_call_servers
+    client = load_script(INTEGRATION / "gym_verify_client.py")
+    verify_url = client.resources_server_url(f"http://127.0.0.1:{sandbox.head_port}", "example_single_tool_call")
+    tasks = gym_runtime.install_root / "resources_servers/example_single_tool_call/data/example.jsonl"
+    prompts = tmp_path / "train_trl.jsonl"
+    code, stderr = run_main(prepare, ["--format", "trl", str(tasks), str(prompts)])
+    assert code == 0, stderr
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"grpo_step": [str(prompts)]}), encoding="utf-8")
+    converted = {"out": tmp_path, "path": manifest}
+    report = run_driver(framework_python, "trl_driver", converted, env={
+        "GYM_VERIFY_URL": verify_url, "EXAMPLES_INTEGRATION": str(INTEGRATION),
+        "TRL_EXPERIMENTAL_SILENCE": "1",
+    })
+    entry = report["grpo_step"]
+    assert entry["failures"] == [] and entry["files"] == 1
+    # Every completion got a reward from /verify (a failed call would give None).
+    assert entry["rewards"] and all(isinstance(r, float) for r in entry["rewards"])

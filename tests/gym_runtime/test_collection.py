@@ -280,3 +280,40 @@ def test_dataset_collate_validates_the_example_data(gym_sandbox):
     assert "example.jsonl" in collated, (collated, result.stdout[-2000:])
     rows = read_jsonl(sandbox.path / "data" / "mcqa" / "example.jsonl")
     assert rows and all("responses_create_params" in row for row in rows)
+
+
+TRAIN_DATASET_CONFIG = """\
+example_single_tool_call_simple_agent:
+  responses_api_agents:
+    simple_agent:
+      datasets:
+      - name: train
+        type: train
+        jsonl_fpath: data/train.jsonl
+        license: Apache 2.0
+"""
+
+
+def test_eval_run_serve_mode_collates_the_split_starts_and_stops_its_servers(gym_sandbox, gym_runtime, standin_policy):
+    """Serve mode: collate the train split from the configs, start the servers, collect, stop them."""
+    sandbox = gym_sandbox("serve")
+    (sandbox.path / "data").mkdir()
+    shutil.copyfile(gym_runtime.install_root / SINGLE_TOOL_CALL_TASKS, sandbox.path / "data" / "train.jsonl")
+    (sandbox.path / "train_data.yaml").write_text(TRAIN_DATASET_CONFIG)
+    args = ("eval", "run",
+            "--config", "resources_servers/example_single_tool_call/configs/example_single_tool_call.yaml",
+            "--config", "responses_api_models/vllm_model/configs/vllm_model.yaml", "--config", "train_data.yaml",
+            "--split", "train", "--output", "results/serve/rollouts.jsonl", "--num-repeats", "2")
+    result = run("eval-run-serve", sandbox, *args, timeout=900, files=(
+        *outputs_of("results/serve/rollouts"), "results/serve/rollouts/preprocessed_datasets/train.jsonl"))
+    assert result.leftover == [], "serve mode should stop every server it started"
+    out = sandbox.path / "results" / "serve"
+    collated = read_jsonl(out / "rollouts" / "preprocessed_datasets" / "train.jsonl")
+    assert len(collated) == 5
+    rollouts = read_jsonl(out / "rollouts.jsonl")
+    assert len(rollouts) == 10
+    rows = read_jsonl(sandbox.path / "data" / "train.jsonl")
+    expected = [expected_reward(row, standin_policy.answer_key) for row in rows]
+    for row in rollouts:
+        assert row["reward"] == expected[row["_ng_task_index"]]
+    assert "Finished rollout collection!" in result.stdout
