@@ -325,3 +325,19 @@ def test_bridge_token(tmp_path):
 def test_every_folder_of_the_wheel_is_read(real):
     assert {name.split("/")[0] for name in real} == {
         "resources_servers", "environments", "responses_api_agents", "benchmarks"}
+
+
+def test_check_training_files_flags_assistant_only_records_and_knows_openrlhf_pairs():
+    check = load_script(CONVERTERS / "check_training_files.py")
+    assert check.record_problems({"messages": [{"role": "assistant", "content": "x"}]}) == [
+        "messages start with an assistant message: the prompt is empty"
+    ]
+    pair = {
+        "prompt_messages": [{"role": "user", "content": "q"}],
+        "chosen_messages": [{"role": "assistant", "content": "a"}],
+        "rejected_messages": [{"role": "assistant", "content": "b"}],
+    }
+    assert check.record_problems(pair) == []
+    assert check.record_problems({**pair, "chosen_messages": [{"role": "user", "content": "a"}]}) == [
+        "chosen_messages does not end with an assistant message"
+    ]
