@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,24 @@ pytestmark = pytest.mark.slow
 SINGLE_TOOL_CALL_TASKS = "resources_servers/example_single_tool_call/data/example.jsonl"
 MCQA_TASKS = "resources_servers/mcqa/data/example.jsonl"
 REAL_RUNS = ROOT / "_build" / "real_runs"
+# A train split from a local file, so serve mode collates it without downloading anything.
+TRAIN_DATASET_CONFIG = """\
+example_single_tool_call_simple_agent:
+  responses_api_agents:
+    simple_agent:
+      datasets:
+      - name: train
+        type: train
+        jsonl_fpath: data/train.jsonl
+        license: Apache 2.0
+"""
+SERVE_ARGS = ("eval", "run",
+              "--config", "resources_servers/example_single_tool_call/configs/example_single_tool_call.yaml",
+              "--config", "responses_api_models/vllm_model/configs/vllm_model.yaml", "--config", "train_data.yaml",
+              "--split", "train", "--output", "results/serve/rollouts.jsonl", "--num-repeats", "2")
+REVERIFY_ARGS = ("eval", "reverify", "--resources-server", "mcqa", "--model-type", "vllm_model",
+                 "--inputs", "results/run1/rollouts_materialized_inputs.jsonl",
+                 "--rollouts", "results/run1/rollouts.jsonl", "--output", "results/run1/rollouts_reverified.jsonl")
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -81,7 +100,24 @@ def expected_reward(row: dict, answer_key: policy.AnswerKey) -> float:
 
 
 @pytest.fixture(scope="module")
-def servers(single_tool_call_servers):
+def background():
+    """Commands that start servers of their own run beside the others, to save wall time."""
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        yield executor
+
+
+@pytest.fixture(scope="module")
+def serve_run(gym_sandbox, gym_runtime, background):
+    """Serve mode: collate the train split from the configs, start the servers, collect, stop them."""
+    sandbox = gym_sandbox("serve")
+    (sandbox.path / "data").mkdir()
+    shutil.copyfile(gym_runtime.install_root / SINGLE_TOOL_CALL_TASKS, sandbox.path / "data" / "train.jsonl")
+    (sandbox.path / "train_data.yaml").write_text(TRAIN_DATASET_CONFIG)
+    return sandbox, background.submit(sandbox.gym, *SERVE_ARGS, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def servers(serve_run, single_tool_call_servers):
     return single_tool_call_servers
 
 
@@ -102,13 +138,20 @@ def tool_call_run(servers, gym_runtime):
 
 
 @pytest.fixture(scope="module")
-def mcqa_runs(servers):
-    """Two mcqa runs over the same tasks: a baseline, and a candidate with per-repeat seeds."""
+def mcqa_runs(servers, gym_sandbox, background):
+    """Two mcqa runs over the same tasks: a baseline, and a candidate with per-repeat seeds. Once the
+    baseline exists, its reverification starts in a sandbox of its own (it starts its own servers)."""
     sandbox, _ = servers
+    reverify = None
     for name, extra in (("run1", ()), ("run2", ("+num_repeats_add_seed=true",))):
         args = ("eval", "run", "--no-serve", "--agent", "mcqa_simple_agent", "--input", MCQA_TASKS,
                 "--output", f"results/{name}/rollouts.jsonl", "--num-repeats", "4", *extra)
         run(f"eval-run-mcqa-{name}", sandbox, *args, files=outputs_of(f"results/{name}/rollouts"))
+        if reverify is None:
+            reverify_sandbox = gym_sandbox("reverify")
+            shutil.copytree(sandbox.path / "results" / "run1", reverify_sandbox.path / "results" / "run1")
+            reverify = (reverify_sandbox, background.submit(reverify_sandbox.gym, *REVERIFY_ARGS, timeout=900))
+    sandbox.reverify = reverify
     return sandbox
 
 
@@ -242,17 +285,11 @@ def test_compare_reports_deltas_and_flips(mcqa_runs):
         assert f"Wrote: {mcqa_runs.path / file}" in stdout
 
 
-def test_reverify_rescores_the_same_rewards(mcqa_runs, gym_sandbox):
-    """Reverification starts its own servers, so it runs in a sandbox of its own (another head port)."""
-    sandbox = gym_sandbox("reverify")
-    shutil.copytree(mcqa_runs.path / "results" / "run1", sandbox.path / "results" / "run1")
-    args = ("eval", "reverify", "--resources-server", "mcqa", "--model-type", "vllm_model",
-            "--inputs", "results/run1/rollouts_materialized_inputs.jsonl",
-            "--rollouts", "results/run1/rollouts.jsonl", "--output", "results/run1/rollouts_reverified.jsonl")
-    result = run("eval-reverify", sandbox, *args, timeout=600, files=(
+def test_reverify_rescores_the_same_rewards(mcqa_runs):
+    sandbox, future = mcqa_runs.reverify
+    result = future.result()
+    record("eval-reverify", sandbox, REVERIFY_ARGS, result, files=(
         "results/run1/rollouts_reverified.jsonl", "results/run1/rollouts_reverified_aggregate_metrics.json"))
-    # Servers the command left running were stopped by the sandbox; record() lists them.
-    assert result.returncode == 0
     before = {(r["_ng_task_index"], r["_ng_rollout_index"]): r["reward"]
               for r in read_jsonl(sandbox.path / "results" / "run1" / "rollouts.jsonl")}
     after = {(r["_ng_task_index"], r["_ng_rollout_index"]): r["reward"]
@@ -282,29 +319,12 @@ def test_dataset_collate_validates_the_example_data(gym_sandbox):
     assert rows and all("responses_create_params" in row for row in rows)
 
 
-TRAIN_DATASET_CONFIG = """\
-example_single_tool_call_simple_agent:
-  responses_api_agents:
-    simple_agent:
-      datasets:
-      - name: train
-        type: train
-        jsonl_fpath: data/train.jsonl
-        license: Apache 2.0
-"""
 
 
-def test_eval_run_serve_mode_collates_the_split_starts_and_stops_its_servers(gym_sandbox, gym_runtime, standin_policy):
-    """Serve mode: collate the train split from the configs, start the servers, collect, stop them."""
-    sandbox = gym_sandbox("serve")
-    (sandbox.path / "data").mkdir()
-    shutil.copyfile(gym_runtime.install_root / SINGLE_TOOL_CALL_TASKS, sandbox.path / "data" / "train.jsonl")
-    (sandbox.path / "train_data.yaml").write_text(TRAIN_DATASET_CONFIG)
-    args = ("eval", "run",
-            "--config", "resources_servers/example_single_tool_call/configs/example_single_tool_call.yaml",
-            "--config", "responses_api_models/vllm_model/configs/vllm_model.yaml", "--config", "train_data.yaml",
-            "--split", "train", "--output", "results/serve/rollouts.jsonl", "--num-repeats", "2")
-    result = run("eval-run-serve", sandbox, *args, timeout=900, files=(
+def test_eval_run_serve_mode_collates_the_split_starts_and_stops_its_servers(serve_run, standin_policy):
+    sandbox, future = serve_run
+    result = future.result()
+    record("eval-run-serve", sandbox, SERVE_ARGS, result, files=(
         *outputs_of("results/serve/rollouts"), "results/serve/rollouts/preprocessed_datasets/train.jsonl"))
     assert result.leftover == [], "serve mode should stop every server it started"
     out = sandbox.path / "results" / "serve"

@@ -16,7 +16,6 @@ from sphinx import addnodes
 from sphinx.transforms import SphinxTransform
 
 KEY = "keywords"
-TARGET_ID = "search-keywords"
 
 
 def parse_keywords(value: Any) -> list[str]:
@@ -43,7 +42,10 @@ def front_matter_value(document: nodes.document, key: str) -> str | None:
 
 
 class KeywordIndexEntries(SphinxTransform):
-    """Add one index entry per keyword, targeting the top of the page.
+    """Add one index entry per keyword, for the page as a whole.
+
+    The entries name no target: the search page shows the text of an entry's
+    target as the result's summary, and fails on an empty one (Sphinx 9.0).
 
     Runs before the domains collect index entries (SphinxDomains, priority 850)
     and before the metadata collector removes the docinfo (doctree-read, 880).
@@ -58,8 +60,6 @@ class KeywordIndexEntries(SphinxTransform):
         section = next(iter(self.document.findall(nodes.section)), None)
         if section is None:
             return
-        target = nodes.target("", "", ids=[TARGET_ID])
-        index = addnodes.index(entries=[("single", keyword, TARGET_ID, "", None) for keyword in keywords])
+        index = addnodes.index(entries=[("single", keyword, "", "", None) for keyword in keywords])
         position = 1 if section.children and isinstance(section[0], nodes.title) else 0
         section.insert(position, index)
-        section.insert(position, target)
