@@ -1,0 +1,347 @@
+"""Run the console blocks of one page, in order, in one temporary project directory.
+
+Every command runs in a fresh ``bash`` that first restores the working directory
+and variables the previous command left (``set -a`` exports every assignment),
+so ``cd``, ``export`` and ``VAR=...`` lines carry over to later blocks on the
+page the way they do in a reader's terminal. The project directory starts with
+``examples/`` and the files ``sandboxes.yaml`` lists for the page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .blocks import ConsoleBlock, FileBlock, Step
+from .matching import first_difference, lines_match
+
+COMMAND_TIMEOUT = 180  # seconds; a command that takes longer fails the block
+# Commands that run until stopped. They start in the background; the block goes on once the
+# ready line appears, and they stop (Ctrl-C, then every process of the run) when the next
+# server starts or the page ends. Their shown output is an excerpt: the shown lines must
+# appear in the real output in order, other lines may come between.
+SERVER_COMMANDS = ("gym env start", "ng_run")
+READY = re.compile(r"All (\d+) / \1 servers ready!")
+SERVER_TIMEOUT = float(os.environ.get("DOCEXEC_SERVER_TIMEOUT", "900"))  # first start builds venvs
+RUN_MARKER = "DOCEXEC_RUN_ID"  # set on every process a page starts, so cleanup finds them all
+
+
+@dataclass
+class Failure:
+    location: str  # page:line of the line to change
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+@dataclass
+class BlockResult:
+    block: ConsoleBlock
+    status: str  # "executed" or "skipped"
+    reason: str = ""
+    failures: list[Failure] = field(default_factory=list)
+
+    def as_report(self, root: Path) -> dict:
+        page = self.block.page
+        try:
+            page = page.resolve().relative_to(root)
+        except ValueError:
+            pass
+        entry = {"page": page.as_posix(), "line": self.block.line, "status": self.status,
+                 "reason": self.reason}
+        if self.status == "executed":
+            entry["passed"] = not self.failures
+            if self.failures:
+                entry["failure"] = "; ".join(f.message for f in self.failures)
+        return entry
+
+
+@dataclass
+class Environment:
+    """What the commands see: the repository (for examples/ and fixture files), the
+    interpreter directory put first on PATH (``python``, ``gym``), extra variables."""
+
+    root: Path
+    bin_dir: Path | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # project path -> text, e.g. env.yaml
+    # Text replaced in every command before it runs, such as the policy URL a page assumes
+    # (http://localhost:8000/v1) -> the local stand-in policy's URL.
+    rewrites: dict[str, str] = field(default_factory=dict)
+
+
+class PageRun:
+    """One page's sandbox. Use as a context manager; ``run(block)`` runs blocks in order."""
+
+    def __init__(self, environment: Environment, files: dict[str, str] | None = None,
+                 variables: dict[str, str] | None = None, after: dict[str, str] | None = None):
+        self.environment = environment
+        self._after = after or {}
+        self._tmp = Path(tempfile.mkdtemp(prefix="docexec-"))
+        self.project = self._tmp / "project"
+        self.project.mkdir()
+        self._state = self._tmp / "state"
+        self._state.mkdir()
+        (self.project / "examples").symlink_to(environment.root / "examples", target_is_directory=True)
+        for destination, source in (files or {}).items():
+            target = self.project / destination
+            target.parent.mkdir(parents=True, exist_ok=True)
+            origin = environment.root / source
+            if origin.is_dir():
+                shutil.copytree(origin, target)
+            else:
+                shutil.copyfile(origin, target)
+        for destination, text in environment.files.items():
+            (self.project / destination).write_text(text, encoding="utf-8")
+        self.run_id = uuid.uuid4().hex
+        home = self._tmp / "home"
+        home.mkdir()
+        base = {
+            "HOME": str(home),
+            "PATH": os.pathsep.join(filter(None, [
+                str(environment.bin_dir) if environment.bin_dir else None, os.environ.get("PATH", "")])),
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "TERM": "dumb",
+            "NO_COLOR": "1",
+            "COLUMNS": "100",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "DOCEXEC_REPO": str(environment.root),  # for the `after` steps of sandboxes.yaml
+            RUN_MARKER: self.run_id,
+        }
+        base.update(environment.variables)
+        base.update(variables or {})
+        (self._state / "env").write_text(
+            "".join(f"export {k}={shlex.quote(v)}\n" for k, v in base.items()), encoding="utf-8")
+        (self._state / "cwd").write_text(str(self.project), encoding="utf-8")
+        self._server: subprocess.Popen | None = None
+
+    @staticmethod
+    def skipped(block: ConsoleBlock) -> BlockResult:
+        """The result of a marked block, without building a sandbox."""
+        return BlockResult(block, "skipped", block.skip_reason or "")
+
+    def __enter__(self) -> PageRun:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.stop_server()
+        kill_marked(self.run_id)
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def stop_server(self) -> None:
+        if self._server is None:
+            return
+        if self._server.poll() is None:
+            os.killpg(self._server.pid, signal.SIGINT)  # Ctrl-C, as the reader stops it
+            try:
+                self._server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+        kill_marked(self.run_id)
+        _stop(self._server)
+        self._server = None
+
+    def save(self, block: FileBlock) -> None:
+        """Save a file block where the page says, relative to the current directory."""
+        target = Path((self._state / "cwd").read_text(encoding="utf-8").strip()) / block.destination
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = block.text
+        runtime = self.environment.files.get("env.yaml")
+        if target == self.project / "env.yaml" and runtime:
+            # The page's env.yaml goes over the runtime's (its head-server port, shared server
+            # virtualenvs and stand-in policy), key by key, as the reader's own machine would.
+            page = yaml.safe_load(text) or {}
+            text = yaml.safe_dump((yaml.safe_load(runtime) or {}) | page, sort_keys=False)
+        target.write_text(text, encoding="utf-8")
+
+    def run(self, block: ConsoleBlock) -> BlockResult:
+        if block.problem:
+            return BlockResult(block, "executed", failures=[Failure(block.location, block.problem)])
+        if block.skip_reason:
+            return BlockResult(block, "skipped", block.skip_reason)
+        result = BlockResult(block, "executed")
+        for step in block.steps:
+            failure = self._run_step(block, step)
+            if failure:
+                result.failures.append(failure)
+                break  # later commands of the block depend on this one
+        return result
+
+    def _command(self, step: Step) -> str:
+        command = step.command
+        for old, new in self.environment.rewrites.items():
+            command = command.replace(old, new)
+        return command
+
+    def _run_step(self, block: ConsoleBlock, step: Step) -> Failure | None:
+        if step.command.startswith(SERVER_COMMANDS):
+            return self._start_server(block, step)
+        code, output = self.execute(self._command(step))
+        real = output.splitlines()
+        for trigger, action in self._after.items():
+            if trigger in step.command:
+                self.execute(action)
+        where = f"{block.page}:{step.line}"
+        if code is None:
+            return Failure(where, f"`{_first_line(step.command)}` did not finish within {COMMAND_TIMEOUT} s")
+        if code != 0 and not step.shown:
+            return Failure(where, f"`{_first_line(step.command)}` exited with {code}:\n{_indent(real)}")
+        if step.shown or real:
+            index = first_difference(step.shown, real)
+            if index is not None:
+                line = step.shown_line + min(index, len(step.shown)) if step.shown else step.line
+                what = (f"shows {step.shown[index]!r}" if index < len(step.shown)
+                        else "shows less output than the command prints" if step.shown
+                        else "shows no output, but the command prints some")
+                return Failure(f"{block.page}:{line}",
+                               f"{what}; `{_first_line(step.command)}` printed (exit {code}):\n{_indent(real)}")
+        return None
+
+    def _start_server(self, block: ConsoleBlock, step: Step) -> Failure | None:
+        self.stop_server()
+        where = f"{block.page}:{step.line}"
+        if SERVER_TIMEOUT <= 0:
+            return Failure(where, "servers are turned off (DOCEXEC_SERVER_TIMEOUT=0)")
+        log = self._tmp / "server.log"
+        with log.open("w") as handle:
+            self._server = subprocess.Popen(
+                ["bash", "--noprofile", "--norc", "-c", self._script(f"exec {self._command(step)}")],
+                stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, text=True,
+                start_new_session=True, env={"PATH": os.environ.get("PATH", "")})
+        deadline = time.monotonic() + SERVER_TIMEOUT
+        while True:
+            output = log.read_text(errors="replace")
+            if READY.search(output):
+                break
+            if self._server.poll() is not None or time.monotonic() > deadline:
+                state = (f"exited with {self._server.returncode}" if self._server.poll() is not None
+                         else f"was not ready within {SERVER_TIMEOUT:.0f} s")
+                tail = output.splitlines()[-40:]
+                return Failure(where, f"`{_first_line(step.command)}` {state}:\n{_indent(tail)}")
+            time.sleep(0.5)
+        real = output.splitlines()
+        index = excerpt_difference(step.shown, real)
+        if index is not None:
+            return Failure(f"{block.page}:{step.shown_line + index}",
+                           f"shows {step.shown[index]!r}, which `{_first_line(step.command)}` does not print "
+                           f"(in this order) before it is ready:\n{_indent(real[-40:])}")
+        return None
+
+    def _script(self, command: str) -> str:
+        state = shlex.quote(str(self._state / "cwd")), shlex.quote(str(self._state / "env"))
+        return (f"cd \"$(cat {state[0]})\"\nset -a; . {state[1]}\nset +a\n"
+                # A shell starts background jobs with SIGINT ignored; the server must see Ctrl-C.
+                f"trap - INT\n{command}\n")
+
+    def execute(self, command: str) -> tuple[int | None, str]:
+        """Run one command as the reader would; returns (exit code or None on timeout, output)."""
+        script = (
+            f"cd \"$(cat {shlex.quote(str(self._state / 'cwd'))})\"\n"
+            f"set -a; . {shlex.quote(str(self._state / 'env'))}\n"
+            "set -o pipefail\n"
+            f"{command}\n"
+            "__status=$?\n"
+            f"pwd > {shlex.quote(str(self._state / 'cwd'))}\n"
+            f"export -p | grep -v -e '^declare -x __status=' > {shlex.quote(str(self._state / 'env'))}.new"
+            f" && mv {shlex.quote(str(self._state / 'env'))}.new {shlex.quote(str(self._state / 'env'))}\n"
+            "exit $__status\n"
+        )
+        process = subprocess.Popen(
+            ["bash", "--noprofile", "--norc", "-c", script], stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            env={"PATH": os.environ.get("PATH", "")})
+        try:
+            output, _ = process.communicate(timeout=COMMAND_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _stop(process)
+            return None, ""
+        return process.returncode, output
+
+
+def excerpt_difference(shown: list[str], real: list[str]) -> int | None:
+    """Index of the first shown line that does not appear, in order, in the real output."""
+    position = 0
+    for index, line in enumerate(shown):
+        while position < len(real) and not lines_match(line, real[position]):
+            position += 1
+        if position == len(real):
+            return index
+        position += 1
+    return None
+
+
+def marked_pids(run_id: str) -> list[int]:
+    """Processes whose environment carries this page's run marker (Ray workers leave the
+    process group, so the group alone does not find them)."""
+    needle = f"{RUN_MARKER}={run_id}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue  # gone, or not ours to read
+    return pids
+
+
+def kill_marked(run_id: str, grace: float = 10) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        pids = marked_pids(run_id)
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while pids and time.monotonic() < deadline:
+            time.sleep(0.2)
+            pids = [pid for pid in pids if Path(f"/proc/{pid}").exists() and not _zombie(pid)]
+        if not pids:
+            return
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, 9)
+        except ProcessLookupError:
+            pass
+    except OSError:
+        pass
+
+
+def _first_line(command: str) -> str:
+    first = command.splitlines()[0]
+    return first + " ..." if "\n" in command else first
+
+
+def _indent(lines: list[str], limit: int = 30) -> str:
+    shown = lines[:limit] + ([f"... ({len(lines) - limit} more lines)"] if len(lines) > limit else [])
+    return "\n".join("    " + line for line in shown) or "    (no output)"
