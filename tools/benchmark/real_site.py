@@ -31,6 +31,7 @@ def copy_site(target: Path) -> Path:
     shutil.copy2(ROOT / "pyproject.toml", target / "pyproject.toml")  # conf.py reads the release from it
     for name in ("docs", "examples"):
         shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (target / "tools").symlink_to(ROOT / "tools")  # conf.py names files under tools/ (the search scorer)
     return target
 
 

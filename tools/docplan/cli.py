@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .checks import Site, check_site, unreadable_finding
 from .config import DEFAULTS
+from .gcpause import cyclic_gc_paused
 from .model import Finding, display_path
 from .pages import UnreadablePage, read_text
 from .parsing import load_plan
@@ -56,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "new":
         return _new(plan, args.docs, args.page)
     files = list_pages(args.docs, config)
-    site = Site.scan(plan, args.docs, files, myst_config(config))
-    findings = sorted(config_findings + check_site(plan, site, phase) + _unreadable_elsewhere(plan, args.docs, files))
+    with cyclic_gc_paused():
+        site = Site.scan(plan, args.docs, files, myst_config(config))
+        findings = sorted(config_findings + check_site(plan, site, phase) + _unreadable_elsewhere(plan, args.docs, files))
     if args.command == "words":
         print(format_words(plan, site))
         return 0

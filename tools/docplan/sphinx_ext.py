@@ -30,6 +30,7 @@ from sphinx.util.docutils import SphinxDirective
 from . import __version__
 from .checks import Site, check_site, unreadable_finding
 from .config import DEFAULTS
+from .gcpause import cyclic_gc_paused
 from .model import Finding, Plan, ReaderPath
 from .pages import UnreadablePage, read_text
 from .parsing import load_plan
@@ -240,7 +241,8 @@ def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
     findings: list[Finding] = list(env.docplan_plan_findings)
     plan: Plan | None = env.docplan_plan
     if plan is not None:
-        findings += check_site(plan, _scan(app), env.docplan_enforce_phase)
+        with cyclic_gc_paused():
+            findings += check_site(plan, _scan(app), env.docplan_enforce_phase)
     # Pages left out of the read that the plan checks did not cover (outside the plan's root).
     covered = {str(Path(f.path).absolute()) for f in findings if f.subtype == "page-unreadable"}
     findings += [unreadable_finding(UnreadablePage(Path(path), line, reason))
