@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from docexec.matching import first_difference
 
 from .helpers import (
     EXAMPLES,
@@ -204,7 +205,9 @@ def test_check_rows_reproduces_the_page():
     command = "python examples/troubleshooting/check_rows.py data/math_tasks.jsonl"
     proc = run("check_rows.py", path)
     assert proc.returncode == 1
-    assert proc.stdout.splitlines() == page_output(PAGES / "data-format-issues.md", command)
+    shown = page_output(PAGES / "data-format-issues.md", command)
+    # The page shows the parser's own wording as <any>: it varies between Python releases.
+    assert first_difference(shown, proc.stdout.splitlines()) is None, (shown, proc.stdout)
 
 
 def test_check_rows_names_every_kind_of_problem():
