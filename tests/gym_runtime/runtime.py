@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from docexec import sandbox as docexec_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RUNTIME = ROOT / ".gym-runtime"
@@ -250,36 +251,11 @@ class GymServers:
 
 
 def marked_pids(run_id: str) -> list[int]:
-    """Processes whose environment carries this run's marker (or a command marker under it)."""
-    exact = f"{RUN_MARKER}={run_id}".encode()
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            variables = (entry / "environ").read_bytes().split(b"\0")
-            if any(v == exact or v.startswith(exact + b"-") for v in variables):
-                pids.append(int(entry.name))
-        except OSError:
-            continue  # gone, or not ours to read
-    return pids
+    return docexec_sandbox.marked_pids(run_id, RUN_MARKER)
 
 
 def kill_marked(run_id: str, grace: float = 10) -> None:
-    """SIGTERM every process of the run, then SIGKILL what is left after ``grace`` seconds."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        pids = marked_pids(run_id)
-        for pid in pids:
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + grace
-        while pids and time.monotonic() < deadline:
-            time.sleep(0.2)
-            pids = [pid for pid in pids if _alive(pid)]
-        if not pids:
-            return
+    docexec_sandbox.kill_marked(run_id, grace, RUN_MARKER)
 
 
 def _describe(pid: int) -> str:
@@ -287,11 +263,3 @@ def _describe(pid: int) -> str:
         return f"{pid} " + Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return str(pid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"

@@ -286,24 +286,27 @@ def excerpt_difference(shown: list[str], real: list[str]) -> int | None:
     return None
 
 
-def marked_pids(run_id: str) -> list[int]:
-    """Processes whose environment carries this page's run marker (Ray workers leave the
-    process group, so the group alone does not find them)."""
-    needle = f"{RUN_MARKER}={run_id}".encode()
+def marked_pids(run_id: str, marker: str = RUN_MARKER) -> list[int]:
+    """Processes whose environment carries ``marker=run_id``, or a per-command marker under it
+    (``marker=run_id-…``). Ray workers leave the process group, so the group alone does not
+    find them."""
+    exact = f"{marker}={run_id}".encode()
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and int(entry.name) != os.getpid():
             try:
-                if needle in (entry / "environ").read_bytes().split(b"\0"):
-                    pids.append(int(entry.name))
+                variables = (entry / "environ").read_bytes().split(b"\0")
             except OSError:
                 continue  # gone, or not ours to read
+            if any(v == exact or v.startswith(exact + b"-") for v in variables):
+                pids.append(int(entry.name))
     return pids
 
 
-def kill_marked(run_id: str, grace: float = 10) -> None:
+def kill_marked(run_id: str, grace: float = 10, marker: str = RUN_MARKER) -> None:
+    """SIGTERM every marked process, then SIGKILL what is left after ``grace`` seconds."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        pids = marked_pids(run_id)
+        pids = marked_pids(run_id, marker)
         for pid in pids:
             try:
                 os.kill(pid, sig)
