@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,18 @@ def test_new_creates_a_planned_page_and_never_overwrites(tmp_path):
     assert (tmp_path / "docs/guide/topic/facts.md").read_text() == text
     unplanned = run(tmp_path, "new", "topic/other.md")
     assert unplanned.returncode == 1 and "is not in the plan" in unplanned.stderr
+
+
+def test_a_closed_output_pipe_ends_the_command_quietly(tmp_path):
+    """`docplan status | head`: the reader is gone before docplan writes; no traceback."""
+    write_minisite(tmp_path)
+    run(tmp_path, "check")  # writes conf.py
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to the pipe now fails, as after `head` has exited
+    try:
+        result = subprocess.run([DOCPLAN, "status"], cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE,
+                                text=True)
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 141  # as a shell reports a process that SIGPIPE ended

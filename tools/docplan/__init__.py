@@ -19,10 +19,16 @@ Modules, one job each:
 - ``cli``: the command-line front end.
 """
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    # The project's version, from pyproject.toml through the installed package's metadata.
-    __version__ = version("nemo-gym-training-docs")
-except PackageNotFoundError:  # imported from a source tree that was never installed
-    __version__ = "0+unknown"
+def __getattr__(name: str) -> str:
+    """``__version__``, read when asked for: importlib.metadata takes a tenth of the
+    command's start-up, and only the Sphinx extension needs the version."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        # The project's version, from pyproject.toml through the installed package's metadata.
+        return version("nemo-gym-training-docs")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0+unknown"

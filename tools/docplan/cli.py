@@ -11,22 +11,32 @@ front ends check the same pages with the same values.
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from pathlib import Path
 
-from .checks import Site, check_site, unreadable_finding
 from .config import DEFAULTS
 from .gcpause import cyclic_gc_paused
 from .model import Finding, display_path
-from .pages import UnreadablePage, read_text
-from .parsing import load_plan
-from .report import build_report, format_matrix, format_status, format_words, word_summary
-from .scaffold import PageExists, create_page
-from .settings import UnreadableConfig, list_pages, myst_config, plain_myst_config, read_config, validate
+
+# The modules that read pages, plans and conf.py (Sphinx, MyST, YAML) are imported inside the
+# functions that use them: `docplan --help` and a wrong argument answer at once.
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command; a reader that stops reading its output (``docplan status | head``) ends it
+    quietly, with the exit status of a process whose output pipe closed."""
+    try:
+        status = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows here, while the error can still be handled
+        return status
+    except BrokenPipeError:
+        # Python would report the closed pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # as a shell reports a process ended by SIGPIPE
+
+
+def _run(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="docplan", description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=Path, default=Path("docs"), help="docs source directory (default: docs)")
     parser.add_argument("--conf", type=Path, default=Path("conf.py"), help="Sphinx conf.py to read settings from")
@@ -41,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     new = commands.add_parser("new", help="create a planned page from its template")
     new.add_argument("page", help="page path relative to the plan root, e.g. datasets/organize-datasets.md")
     args = parser.parse_args(argv)
+    from .checks import Site, check_site
+    from .parsing import load_plan
+    from .settings import UnreadableConfig, list_pages, myst_config, plain_myst_config, read_config, validate
 
     try:
         # Without a conf.py: the defaults, for a site that enables MyST and excludes nothing.
@@ -60,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     with cyclic_gc_paused():
         site = Site.scan(plan, args.docs, files, myst_config(config))
         findings = sorted(config_findings + check_site(plan, site, phase) + _unreadable_elsewhere(plan, args.docs, files))
+    from .report import build_report, format_matrix, format_status, format_words, word_summary
+
     if args.command == "words":
         print(format_words(plan, site))
         return 0
@@ -80,7 +95,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if failing else 0
     report = build_report(plan, site, phase, findings)
     if args.command == "matrix":
-        print(json.dumps(report, indent=2) if args.json else format_matrix(report))
+        if args.json:
+            import json
+
+            print(json.dumps(report, indent=2))
+        else:
+            print(format_matrix(report))
     else:
         print(format_status(report))
     return 0
@@ -88,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _unreadable_elsewhere(plan, docs: Path, files: dict[str, Path]) -> list[Finding]:
     """Pages outside the plan's root that Sphinx builds but cannot read (the build reports them too)."""
+    from .checks import unreadable_finding
+    from .pages import UnreadablePage, read_text
+
     root = (docs / plan.root).absolute()
     findings = []
     for path in files.values():
@@ -110,6 +133,8 @@ def _is_suppressed(finding, suppressed: set[str]) -> bool:
 
 
 def _new(plan, docs: Path, page: str) -> int:
+    from .scaffold import PageExists, create_page
+
     page = page.removeprefix(f"{plan.root}/").removeprefix(f"{docs.as_posix()}/{plan.root}/")
     try:
         path = create_page(plan, docs, page)

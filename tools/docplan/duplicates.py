@@ -72,37 +72,46 @@ def _normal_words(block: Block) -> list[str]:
 
 def copied_paragraphs(pages: dict[str, Prose], order: list[str]) -> list[ParagraphCopy]:
     """Paragraphs that repeat, nearly word for word, a paragraph on an earlier page."""
-    index: dict[tuple[str, ...], set[int]] = defaultdict(set)
+    # shingle -> the earlier paragraph that has it, or the list of them when several do. Most
+    # shingles belong to one paragraph, so they are stored and looked up in bulk (set and
+    # dict operations), and only the shared ones are counted one by one.
+    index: dict[tuple[str, ...], int | list[int]] = {}
     earlier: list[tuple[str, Block, list[str]]] = []
     copies: list[ParagraphCopy] = []
     for page in order:
-        mine: list[tuple[str, Block, list[str]]] = []
+        mine: list[tuple[Block, list[str], set[tuple[str, ...]]]] = []
         for block in pages[page].blocks:
             if block.kind != "paragraph":
                 continue
-            if len(block.words) < MIN_PARAGRAPH_WORDS:  # prose words, as the word budget counts them
+            if block.word_count < MIN_PARAGRAPH_WORDS:  # prose words, as the word budget counts them
                 continue
             words = _normal_words(block)
-            shingles = {tuple(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+            shingles = set(zip(*(words[i:] for i in range(SHINGLE))))  # every run of SHINGLE words
             hits: dict[int, int] = defaultdict(int)
-            for shingle in shingles:
-                for number in index.get(shingle, ()):
+            for shingle in index.keys() & shingles:
+                holders = index[shingle]
+                for number in holders if isinstance(holders, list) else (holders,):
                     hits[number] += 1
             best: ParagraphCopy | None = None
-            for number, shared in hits.items():
+            for number in sorted(hits):  # earliest first, so a tie goes to the earliest home
                 home_page, home_block, home_words = earlier[number]
-                if shared < MIN_SHARED_SHINGLES or home_page == page:
+                if hits[number] < MIN_SHARED_SHINGLES or home_page == page:
                     continue
                 ratio = difflib.SequenceMatcher(None, words, home_words, autojunk=False).ratio()
                 if ratio >= MIN_SIMILARITY and (best is None or ratio > best.similarity):
                     best = ParagraphCopy(page, block, home_page, home_block, ratio)
             if best:
                 copies.append(best)
-            mine.append((page, block, words))
-        for entry in mine:
+            mine.append((block, words, shingles))
+        for block, words, shingles in mine:  # indexed after the page: a page does not copy itself
             number = len(earlier)
-            earlier.append(entry)
-            words = entry[2]
-            for i in range(len(words) - SHINGLE + 1):
-                index[tuple(words[i:i + SHINGLE])].add(number)
+            earlier.append((page, block, words))
+            shared = index.keys() & shingles
+            for shingle in shared:
+                holders = index[shingle]
+                if isinstance(holders, list):
+                    holders.append(number)
+                else:
+                    index[shingle] = [holders, number]
+            index.update(dict.fromkeys(shingles - shared, number))
     return copies

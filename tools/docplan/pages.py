@@ -160,15 +160,31 @@ def markdown_parser(config: MdParserConfig | None = None, tables: bool = True):
     rows read as paragraphs, which changes no heading, fence or directive, and saves a fifth
     of the time.
     """
-    config = config or MdParserConfig()
-    key = (repr(config), tables)  # MdParserConfig is unhashable; its repr names every setting
+    global _LAST
+    if _LAST is not None and _LAST[0] is config and _LAST[1] == tables:
+        return _LAST[2]  # the usual case: every page of a scan has the same settings object
+    settings = config or _default_config()
+    key = (repr(settings), tables)  # MdParserConfig is unhashable; its repr names every setting (slow)
     if key not in _PARSERS:
-        parser = create_md_parser(config, RendererHTML).disable("inline")
+        parser = create_md_parser(settings, RendererHTML).disable("inline")
         _PARSERS[key] = parser if tables else parser.disable("table")
+    # Holding ``config`` keeps its identity from being reused by another settings object.
+    _LAST = (config, tables, _PARSERS[key])
     return _PARSERS[key]
 
 
 _PARSERS: dict[tuple[str, bool], object] = {}
+_LAST: tuple[MdParserConfig | None, bool, object] | None = None
+
+
+def _default_config() -> MdParserConfig:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = MdParserConfig()
+    return _DEFAULT
+
+
+_DEFAULT: MdParserConfig | None = None
 
 
 def tokens(text: str, config: MdParserConfig | None = None, tables: bool = True) -> Iterator[Located]:
@@ -305,10 +321,13 @@ def _add_entry(toctree: Toctree, stripped: str, number: int) -> None:
     toctree.entries.append(ToctreeEntry(target.strip(), number))
 
 
+_ANCHOR = re.compile(r"\s*\{#[^}]*\}\s*$")
+_CODE_SPAN = re.compile(r"`([^`]*)`")
+
+
 def _plain_heading(text: str) -> str:
-    text = re.sub(r"\s*\{#[^}]*\}\s*$", "", text)  # explicit anchor
-    text = re.sub(r"`([^`]*)`", r"\1", text)
-    return text.strip()
+    text = _ANCHOR.sub("", text)  # explicit anchor
+    return _CODE_SPAN.sub(r"\1", text).strip()
 
 
 # -- Front matter ------------------------------------------------------------------------------

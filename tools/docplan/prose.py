@@ -15,6 +15,7 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,7 +26,9 @@ _OPTION = re.compile(r"^:(?P<name>[\w-]+):\s*(?P<value>.*)$")
 _ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<body>[^`]*)`")
 _EXPLICIT_TITLE = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]*)>$")
 _MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((?P<target>[^)\s]+)\)")
-_WORD = re.compile(r"\w")
+# A word: a run of non-space characters with at least one letter or digit. One match per such
+# run (the last ``\S*`` always reaches the run's end), so counting matches counts words.
+_WORD = re.compile(r"\S*\w\S*")
 _BLOCKS = {"heading_open": "heading", "paragraph_open": "paragraph", "th_open": "cell", "td_open": "cell"}
 
 
@@ -37,9 +40,9 @@ class Block:
     line: int
     text: str
 
-    @property
-    def words(self) -> list[str]:
-        return [w for w in self.text.split() if _WORD.search(w)]
+    @cached_property  # read by the word budgets, the word summary and the paragraph matcher
+    def word_count(self) -> int:
+        return len(_WORD.findall(self.text))
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class Prose:
 
     @property
     def words(self) -> int:
-        return sum(len(b.words) for b in self.blocks)
+        return sum(b.word_count for b in self.blocks)
 
 
 def prose_words(text: str) -> int:
@@ -133,13 +136,21 @@ def _directive(token, line: int, prose: Prose) -> None:
 
 def _plain(content: str) -> str:
     """Inline Markdown reduced to the words a reader sees."""
-    text = re.sub(r"^%.*$", "", content, flags=re.MULTILINE)  # MyST comments
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)  # images: alt text
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: their text
+    text = _COMMENT.sub("", content)  # MyST comments
+    text = _HTML_COMMENT.sub("", text)
+    text = _IMAGE.sub(r"\1", text)  # images: alt text
+    text = _LINK.sub(r"\1", text)  # links: their text
     text = _ROLE.sub(lambda m: _role_text(m["body"]), text)
-    text = re.sub(r"^\([\w-]+\)=$", "", text, flags=re.MULTILINE)  # targets such as (my-anchor)=
+    text = _TARGET.sub("", text)  # targets such as (my-anchor)=
     return text.strip()
+
+
+_COMMENT = re.compile(r"^%.*$", re.MULTILINE)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_TARGET = re.compile(r"^\([\w-]+\)=$", re.MULTILINE)
+_MARKS = re.compile(r"`|\*\*")
 
 
 def _role_text(body: str) -> str:
@@ -153,7 +164,7 @@ def _key(cell: str) -> str:
     """A table key as compared across pages: no code marks or emphasis, case-folded, and a
     path reduced to its file name, so that tables of the same files under different example
     directories still match."""
-    key = re.sub(r"`|\*\*", "", cell).strip().casefold()
+    key = _MARKS.sub("", cell).strip().casefold()
     return ", ".join(part.rsplit("/", 1)[-1] if " " not in part else part for part in key.split(", "))
 
 
