@@ -4,6 +4,7 @@ line of shown output fails, named by page and line."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -208,3 +209,12 @@ def test_servers_that_do_not_start_fail_the_page_naming_the_sandbox_entry(tmp_pa
     (result,) = run_page(path, path.parent, environment, {"page.md": {"servers": "ng_run"}})
     assert result.failures[0].location == "sandboxes.yaml: page.md: servers"
     assert "exited with 3" in result.failures[0].message and "broken config" in result.failures[0].message
+
+
+def test_a_page_variable_can_name_the_sandbox_variables():
+    system = os.environ["PATH"]
+    environment = Environment(root=ROOT, variables={"PATH": f"/runtime/bin:{system}"})
+    with PageRun(environment, variables={"PATH": "$DOCEXEC_REPO/.framework-env/bin:$PATH",
+                                         "LEFT": "$UNKNOWN"}) as sandbox:
+        code, output = sandbox.execute('echo "$PATH|$LEFT"')
+    assert (code, output.strip()) == (0, f"{ROOT}/.framework-env/bin:/runtime/bin:{system}|$UNKNOWN")
