@@ -4,6 +4,7 @@ line of shown output fails, named by page and line."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -150,3 +151,12 @@ def test_the_report_lists_every_block(tmp_path):
         {"page": "docs/page.md", "line": 8, "status": "executed", "reason": "", "passed": True},
     ]
     assert (counts["executed"], counts["skipped"], counts["failed"]) == (1, 1, 0)
+
+
+def test_a_page_variable_can_name_the_sandbox_variables():
+    system = os.environ["PATH"]
+    environment = Environment(root=ROOT, variables={"PATH": f"/runtime/bin:{system}"})
+    with PageRun(environment, variables={"PATH": "$DOCEXEC_REPO/.framework-env/bin:$PATH",
+                                         "LEFT": "$UNKNOWN"}) as sandbox:
+        code, output = sandbox.execute('echo "$PATH|$LEFT"')
+    assert (code, output.strip()) == (0, f"{ROOT}/.framework-env/bin:/runtime/bin:{system}|$UNKNOWN")

@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import signal
+import string
 import subprocess
 import tempfile
 import time
@@ -122,7 +123,9 @@ class PageRun:
             RUN_MARKER: self.run_id,
         }
         base.update(environment.variables)
-        base.update(variables or {})
+        # A page's variables may name the sandbox's own ones, such as
+        # PATH: $DOCEXEC_REPO/.framework-env/bin:$PATH (a framework's interpreter first).
+        base.update({k: string.Template(str(v)).safe_substitute(base) for k, v in (variables or {}).items()})
         (self._state / "env").write_text(
             "".join(f"export {k}={shlex.quote(v)}\n" for k, v in base.items()), encoding="utf-8")
         (self._state / "cwd").write_text(str(self.project), encoding="utf-8")
