@@ -280,16 +280,21 @@ class PageRun:
             f" && mv {shlex.quote(str(self._state / 'env'))}.new {shlex.quote(str(self._state / 'env'))}\n"
             "exit $__status\n"
         )
-        process = subprocess.Popen(
-            ["bash", "--noprofile", "--norc", "-c", script], stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-            env={"PATH": os.environ.get("PATH", "")})
+        # Output goes to a file, not a pipe, and the command ends when its shell exits: servers
+        # it leaves running (0.7.0's `gym eval reverify` does) hold the file open without
+        # holding up the page. They stop with the page, found by its run id.
+        output_file = self._tmp / "command.out"
+        with output_file.open("w") as handle:
+            process = subprocess.Popen(
+                ["bash", "--noprofile", "--norc", "-c", script], stdin=subprocess.DEVNULL,
+                stdout=handle, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                env={"PATH": os.environ.get("PATH", "")})
         try:
-            output, _ = process.communicate(timeout=COMMAND_TIMEOUT)
+            process.wait(timeout=COMMAND_TIMEOUT)
         except subprocess.TimeoutExpired:
             stop_group(process)
-            return None, ""
-        return process.returncode, output
+            return None, output_file.read_text(errors="replace")
+        return process.returncode, output_file.read_text(errors="replace")
 
 
 def excerpt_difference(shown: list[str], real: list[str]) -> int | None:
