@@ -31,10 +31,12 @@ def exec_environment(request) -> Environment:
         return environment
     gym = make_sandbox("docexec")
     environment.variables.update(
-        {k: v for k, v in gym.environ.items() if k.startswith(("UV_", "RAY_")) or k == "PATH"})
+        {k: v for k, v in gym.environ.items() if k.startswith(("UV_", "RAY_", "SSL_CERT_")) or k == "PATH"})  # uv builds server venvs over TLS
     environment.files["env.yaml"] = (gym.path / "env.yaml").read_text(encoding="utf-8")
     if gym.policy_url:
-        for page_url in ("http://localhost:8000/v1", "http://127.0.0.1:8000/v1"):
+        # 8001: the judge endpoint of multi-model-setups; the stand-in answers it too.
+        for page_url in ("http://localhost:8000/v1", "http://127.0.0.1:8000/v1",
+                         "http://localhost:8001/v1"):
             environment.rewrites[page_url] = gym.policy_url
     return environment
 
