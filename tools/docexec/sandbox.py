@@ -166,6 +166,8 @@ class PageRun:
         text = block.text
         runtime = self.environment.files.get("env.yaml")
         if target == self.project / "env.yaml" and runtime:
+            for old, new in self.environment.rewrites.items():  # the endpoints commands see, too
+                text = text.replace(old, new)
             # The page's env.yaml goes over the runtime's (its head-server port, shared server
             # virtualenvs and stand-in policy), key by key, as the reader's own machine would.
             page = yaml.safe_load(text) or {}
