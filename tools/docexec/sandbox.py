@@ -243,7 +243,13 @@ class PageRun:
         key = start_key(command, cwd, self.project, (self._state / "env").read_text(encoding="utf-8"),
                         self._tmp)
         running = pool.find(key) if self.environment.keep_servers else None
-        if running is None:
+        if running is not None:
+            return running.output(), None
+        # On a loaded machine Ray's start can time out ("The current node timed out during
+        # startup"); a start that exits before it is ready gets one more try.
+        attempts = 0
+        while attempts < 2:
+            attempts += 1
             marker = new_marker()
             self._markers.add(marker)
             log = self._tmp / f"server-{len(self._markers)}.log"
@@ -256,12 +262,15 @@ class PageRun:
                     start_new_session=True, env={"PATH": os.environ.get("PATH", "")})
             running = RunningServers(key, process, marker, log)
             pool.add(running)
-        problem = wait_ready(running, READY, SERVER_TIMEOUT)
-        output = running.output()
-        if problem:
+            problem = wait_ready(running, READY, SERVER_TIMEOUT)
+            output = running.output()
+            if not problem:
+                return output, None
             pool.stop()
-            return output, f"{problem}:\n{_indent(output.splitlines()[-40:])}"
-        return output, None
+            if not problem.startswith("exited"):
+                break
+        tries = " (twice)" if attempts == 2 else ""
+        return output, f"{problem}{tries}:\n{_indent(output.splitlines()[-40:])}"
 
     def _script(self, command: str) -> str:
         state = shlex.quote(str(self._state / "cwd")), shlex.quote(str(self._state / "env"))

@@ -22,8 +22,9 @@ from pathlib import Path
 
 from .processes import kill_marked, stop_group
 
-# Files whose content can change what a server start does: configs, env.yaml, server code.
-INPUT_SUFFIXES = (".yaml", ".yml", ".py", ".json", ".jsonl", ".toml", ".txt")
+# Files whose content can change what a server start does: configs, env.yaml, server code and
+# its requirements. Data files (rollouts, task rows) are read by the commands that follow.
+INPUT_SUFFIXES = (".yaml", ".yml", ".py", ".toml", ".txt")
 LARGEST_INPUT = 1 << 20  # bytes; larger files are data, named in the key by size only
 
 
