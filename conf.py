@@ -196,3 +196,10 @@ linkcheck_workers = 4
 linkcheck_rate_limit_timeout = 60.0
 linkcheck_ignore: list[str] = []
 linkcheck_report_timeouts_as_broken = False
+
+
+def setup(app):
+    # JSON Lines blocks (one JSON object per line, a file the reader saves) highlight as JSON.
+    from pygments.lexers.data import JsonLexer
+
+    app.add_lexer("jsonl", JsonLexer)
