@@ -113,7 +113,8 @@ class FakeGym:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll, so shutdown() returns at once instead of after serve_forever's 0.5 s.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
 
     def __enter__(self) -> FakeGym:
         self.thread.start()
@@ -270,7 +271,7 @@ def test_response_text_cuts_prompt_and_end_markers() -> None:
 @pytest.fixture()
 def running_bridge(fake_gym: FakeGym):
     server = bridge.make_server(client.GymVerifier(fake_gym.url, retries=0), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

@@ -46,6 +46,10 @@ PLACEHOLDERS = re.compile(
     r"(?:content|explanation|guide|examples|reference|list)[^\]\n]*\]"
     r"|\bTODO\b|\bTBD\b|\bFIXME\b|[Ll]orem ipsum|[Cc]oming soon|\[\.\.\.\s"
 )
+# Every placeholder contains one of these. Most pages contain none, and looking for them is
+# far quicker than running the pattern, which has no literal start to search for.
+_PLACEHOLDER_LITERALS = ("[How-to", "[Brief", "[Detailed", "[Step-by-step", "[Complete", "[Common", "[More",
+                         "TODO", "TBD", "FIXME", "orem ipsum", "oming soon", "[...")
 
 
 class UnreadablePage(ValueError):
@@ -259,7 +263,8 @@ def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | 
     if not front_matter.present and text.split("\n", 1)[0].strip() == "---":
         front_matter = FrontMatter(present=True, error="front matter starts with '---' on line 1 but is never closed")
     placeholders, seen_lines = [], set()
-    for hit in PLACEHOLDERS.finditer(text):  # one pass over the page, the first hit of each line
+    hits = PLACEHOLDERS.finditer(text) if any(s in text for s in _PLACEHOLDER_LITERALS) else ()
+    for hit in hits:  # one pass over the page, the first hit of each line
         number = text.count("\n", 0, hit.start()) + 1
         if number not in seen_lines:
             seen_lines.add(number)
