@@ -3,11 +3,13 @@ report (``_build/exec-report.json``) with its totals at the end of the run."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from docexec.run import default_environment, summary_line, totals, write_report
 from docexec.sandbox import BlockResult, Environment
+from gym_runtime.runtime import RUN_MARKER as RUNTIME_MARKER
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "_build" / "exec-report.json"
@@ -21,22 +23,39 @@ def exec_results() -> list[BlockResult]:
 
 
 @pytest.fixture(scope="session")
-def exec_environment(request) -> Environment:
+def exec_environment(request) -> Iterator[Environment]:
     """The pinned release's ``python`` and ``gym`` first on PATH and, when the real runtime
-    and its stand-in policy are available, their variables and ``env.yaml`` in every sandbox."""
+    and its stand-in policy are available, their variables and ``env.yaml`` in every sandbox.
+    Servers a page starts may keep running for the next page; all stop at session end."""
     environment = default_environment(ROOT)
     try:
         make_sandbox = request.getfixturevalue("gym_sandbox")
     except (pytest.FixtureLookupError, pytest.skip.Exception):
-        return environment
+        yield environment
+        return
     gym = make_sandbox("docexec")
+    # The runtime's run id too: the session's cleanup then stops anything a page left running.
     environment.variables.update(
-        {k: v for k, v in gym.environ.items() if k.startswith(("UV_", "RAY_")) or k == "PATH"})
+        {k: v for k, v in gym.environ.items()
+         if k.startswith(("UV_", "RAY_")) or k in ("PATH", RUNTIME_MARKER)})
     environment.files["env.yaml"] = (gym.path / "env.yaml").read_text(encoding="utf-8")
-    if gym.policy_url:
+    environment.rewrites.update(documented_rewrites(gym.policy_url, gym.head_port))
+    try:
+        yield environment
+    finally:
+        environment.servers.stop()
+
+
+def documented_rewrites(policy_url: str | None, head_port: int) -> dict[str, str]:
+    """The substitutions docs/contributing.md documents: the policy URL the pages assume
+    becomes the stand-in policy's, and the default head-server port the sandbox's own."""
+    rewrites = {}
+    if policy_url:
         for page_url in ("http://localhost:8000/v1", "http://127.0.0.1:8000/v1"):
-            environment.rewrites[page_url] = gym.policy_url
-    return environment
+            rewrites[page_url] = policy_url
+    for host in ("127.0.0.1", "localhost"):
+        rewrites[f"{host}:11000"] = f"127.0.0.1:{head_port}"
+    return rewrites
 
 
 def pytest_sessionfinish(session) -> None:

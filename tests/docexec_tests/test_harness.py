@@ -4,6 +4,7 @@ line of shown output fails, named by page and line."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -114,7 +115,7 @@ def test_a_server_command_starts_in_the_background_and_stops_with_the_page(tmp_p
     with PageRun(Environment(root=ROOT, bin_dir=server)) as sandbox:
         (block,) = console_blocks(path)
         assert sandbox.run(block).failures == []
-        pid = sandbox._server.pid
+        pid = sandbox.environment.servers.current.process.pid
     assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
 
 
@@ -150,3 +151,70 @@ def test_the_report_lists_every_block(tmp_path):
         {"page": "docs/page.md", "line": 8, "status": "executed", "reason": "", "passed": True},
     ]
     assert (counts["executed"], counts["skipped"], counts["failed"]) == (1, 1, 0)
+
+
+def fake_server(tmp_path: Path) -> Path:
+    """An ``ng_run`` that counts its starts in ``starts`` and runs until stopped."""
+    server = tmp_path / "fake-gym"
+    server.mkdir(exist_ok=True)
+    (server / "ng_run").write_text(
+        f"#!/bin/sh\necho start >> {tmp_path}/starts\necho \"config $(cat conf.yaml 2>/dev/null)\"\n"
+        "echo 'All 1 / 1 servers ready!'\nexec sleep 300\n")
+    (server / "ng_run").chmod(0o755)
+    return server
+
+
+def starts(tmp_path: Path) -> int:
+    return len((tmp_path / "starts").read_text().splitlines())
+
+
+def test_consecutive_pages_with_the_same_start_share_the_running_servers(tmp_path):
+    environment = Environment(root=ROOT, bin_dir=fake_server(tmp_path), keep_servers=True)
+    text = "# T\n\n```console\n$ ng_run +x=1\nconfig a\n```\n"
+    first, second = page(tmp_path, text, "a.md"), page(tmp_path, text, "b.md")
+    sandboxes = {p.name: {"files": {"conf.yaml": str(tmp_path / "conf.yaml")}} for p in (first, second)}
+    (tmp_path / "conf.yaml").write_text("a")
+    try:
+        for path in (first, second):
+            (result,) = run_page(path, path.parent, environment, sandboxes)
+            assert result.failures == []
+        assert starts(tmp_path) == 1
+        pid = environment.servers.current.process.pid
+        assert Path(f"/proc/{pid}").exists(), "the servers stopped with the first page"
+        # Other inputs (a changed config file) are another start; the running servers stop.
+        (tmp_path / "conf.yaml").write_text("b")
+        (result,) = run_page(first, first.parent, environment, sandboxes)
+        assert "shows 'config a'" in result.failures[0].message
+        assert starts(tmp_path) == 2
+    finally:
+        environment.servers.stop()
+    assert environment.servers.current is None
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+def test_servers_a_page_assumes_start_before_its_first_block(tmp_path):
+    environment = Environment(root=ROOT, bin_dir=fake_server(tmp_path))
+    path = page(tmp_path, "# T\n\n```console\n$ wc -l < \"$STARTS\"\n1\n```\n")
+    sandboxes = {"page.md": {"servers": "ng_run +y=2", "env": {"STARTS": str(tmp_path / "starts")}}}
+    (result,) = run_page(path, path.parent, environment, sandboxes)
+    assert result.failures == []  # the servers had started when the block ran
+    assert environment.servers.current is None, "servers outlived a page that does not keep them"
+
+
+def test_servers_that_do_not_start_fail_the_page_naming_the_sandbox_entry(tmp_path):
+    environment = Environment(root=ROOT, bin_dir=tmp_path)
+    (tmp_path / "ng_run").write_text("#!/bin/sh\necho broken config\nexit 3\n")
+    (tmp_path / "ng_run").chmod(0o755)
+    path = page(tmp_path, "# T\n\n```console\n$ echo hi\nhi\n```\n")
+    (result,) = run_page(path, path.parent, environment, {"page.md": {"servers": "ng_run"}})
+    assert result.failures[0].location == "sandboxes.yaml: page.md: servers"
+    assert "exited with 3" in result.failures[0].message and "broken config" in result.failures[0].message
+
+
+def test_a_page_variable_can_name_the_sandbox_variables():
+    system = os.environ["PATH"]
+    environment = Environment(root=ROOT, variables={"PATH": f"/runtime/bin:{system}"})
+    with PageRun(environment, variables={"PATH": "$DOCEXEC_REPO/.framework-env/bin:$PATH",
+                                         "LEFT": "$UNKNOWN"}) as sandbox:
+        code, output = sandbox.execute('echo "$PATH|$LEFT"')
+    assert (code, output.strip()) == (0, f"{ROOT}/.framework-env/bin:/runtime/bin:{system}|$UNKNOWN")

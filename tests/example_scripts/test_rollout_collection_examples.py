@@ -25,7 +25,6 @@ from .helpers import (
     assert_page_includes_script,
     json_lines,
     load_scripts,
-    page_output,
     run_script,
     text_lines,
     write_jsonl,
@@ -348,7 +347,10 @@ def test_distributed_generation_page_runs_the_downloaded_script(tmp_path):
     proc = run_script(tmp_path / "shard_tasks.py", *command.split()[2:], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     page = TRAINING_DOCS / "performance" / "distributed-generation.md"
-    assert proc.stdout.splitlines() == page_output(page, command)
+    # The page's own run (tests/docexec_tests) checks the lines it shows; this checks the counts.
+    assert proc.stdout.splitlines()[-1] == (
+        "998 tasks in 1000 rows: 0 rows kept their _ng_task_index, the others got new indices 0 to 997"
+    )
     text = page.read_text(encoding="utf-8")
     assert "--input shards/train.shard$i-of-4.jsonl" in text
     assert (tmp_path / "shards" / "train.shard3-of-4.jsonl").is_file()
@@ -444,12 +446,15 @@ def test_check_merged_on_the_release_rollouts(example_rollout_files):
 # --- check_samples.py -------------------------------------------------------------------------
 
 
-def test_check_samples_reproduces_the_page():
+def test_check_samples_counts_the_fixture():
     path = DATA / "dpo_rollouts.jsonl"
-    command = "python examples/rollout_collection/check_samples.py results/dpo/rollouts.jsonl"
     proc = run("check_samples.py", path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == page_output(PAGES / "sampling-strategies.md", command)
+    assert proc.stdout.splitlines() == [
+        "tasks: 5, rollouts: 40, rollouts per task: 8.0",
+        "tasks whose rewards differ (usable for pairs): 3",
+        "tasks whose repeats all produced the same text: 0",
+    ]
     # The same numbers, worked out from the data.
     rows = json_lines(path)
     rewards = defaultdict(set)

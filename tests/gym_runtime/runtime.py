@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from docexec import sandbox as docexec_sandbox
+from docexec import processes as docexec_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RUNTIME = ROOT / ".gym-runtime"
@@ -251,11 +251,11 @@ class GymServers:
 
 
 def marked_pids(run_id: str) -> list[int]:
-    return docexec_sandbox.marked_pids(run_id, RUN_MARKER)
+    return docexec_processes.marked_pids(run_id, RUN_MARKER)
 
 
 def kill_marked(run_id: str, grace: float = 10) -> None:
-    docexec_sandbox.kill_marked(run_id, grace, RUN_MARKER)
+    docexec_processes.kill_marked(run_id, grace, RUN_MARKER)
 
 
 def _describe(pid: int) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from .blocks import ConsoleBlock, console_blocks, page_steps
-from .sandbox import BlockResult, Environment, PageRun
+from .sandbox import BlockResult, Environment, Failure, PageRun
 
 SANDBOXES = Path(__file__).with_name("sandboxes.yaml")
 
@@ -31,7 +31,7 @@ def default_environment(root: Path) -> Environment:
     candidates = [Path(runtime).parent] if runtime else []
     candidates.append(root / ".gym-runtime" / "bin")
     bin_dir = next((c for c in candidates if (c / "gym").exists()), Path(sys.executable).parent)
-    return Environment(root=root, bin_dir=bin_dir)
+    return Environment(root=root, bin_dir=bin_dir, keep_servers=True)
 
 
 def run_pages(pages: Iterable[Path], root: Path, docs: Path,
@@ -40,11 +40,14 @@ def run_pages(pages: Iterable[Path], root: Path, docs: Path,
     environment = environment or default_environment(root)
     sandboxes = load_sandboxes() if sandboxes is None else sandboxes
     results: list[BlockResult] = []
-    for page in pages:
-        page_results = run_page(page, docs, environment, sandboxes)
-        results.extend(page_results)
-        if progress and page_results:
-            progress(page, page_results)
+    try:
+        for page in pages:
+            page_results = run_page(page, docs, environment, sandboxes)
+            results.extend(page_results)
+            if progress and page_results:
+                progress(page, page_results)
+    finally:
+        environment.servers.stop()
     return results
 
 
@@ -64,12 +67,22 @@ def run_page(page: Path, docs: Path, environment: Environment,
         if spec.get("follows"):
             for item in page_steps(docs / spec["follows"]):
                 sandbox.run(item) if isinstance(item, ConsoleBlock) else sandbox.save(item)
+        problem = None
+        if spec.get("servers"):
+            # Servers the page assumes are running ("in another terminal, start ..."), started
+            # before its first block; their output is not the page's to show.
+            _, problem = sandbox.start_servers(sandbox.rewrite(spec["servers"]))
         results = []
         for item in page_steps(page):
             if isinstance(item, ConsoleBlock):
                 results.append(sandbox.run(item))
             else:
                 sandbox.save(item)
+        if problem:
+            first = next((r for r in results if r.status == "executed"), None)
+            if first:
+                first.failures.insert(0, Failure(f"{SANDBOXES.name}: {key}: servers",
+                                                 f"`{spec['servers']}` {problem}"))
         return results
 
 

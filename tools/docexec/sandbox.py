@@ -13,10 +13,9 @@ import os
 import re
 import shlex
 import shutil
-import signal
+import string
 import subprocess
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,16 +24,18 @@ import yaml
 
 from .blocks import ConsoleBlock, FileBlock, Step
 from .matching import first_difference, lines_match
+from .processes import RUN_MARKER, kill_marked, marked_pids, stop_group  # noqa: F401 (re-exported)
+from .servers import RunningServers, ServerPool, new_marker, start_key, wait_ready
 
 COMMAND_TIMEOUT = 180  # seconds; a command that takes longer fails the block
 # Commands that run until stopped. They start in the background; the block goes on once the
-# ready line appears, and they stop (Ctrl-C, then every process of the run) when the next
-# server starts or the page ends. Their shown output is an excerpt: the shown lines must
-# appear in the real output in order, other lines may come between.
+# ready line appears, and they stop (Ctrl-C, then every process of the run) when other servers
+# start, or when the page ends unless the environment keeps them for the next page. Their shown
+# output is an excerpt: the shown lines must appear in the real output in order, other lines
+# may come between.
 SERVER_COMMANDS = ("gym env start", "ng_run")
 READY = re.compile(r"All (\d+) / \1 servers ready!")
 SERVER_TIMEOUT = float(os.environ.get("DOCEXEC_SERVER_TIMEOUT", "900"))  # first start builds venvs
-RUN_MARKER = "DOCEXEC_RUN_ID"  # set on every process a page starts, so cleanup finds them all
 
 
 @dataclass
@@ -80,6 +81,9 @@ class Environment:
     # Text replaced in every command before it runs, such as the policy URL a page assumes
     # (http://localhost:8000/v1) -> the local stand-in policy's URL.
     rewrites: dict[str, str] = field(default_factory=dict)
+    # Started servers, and whether they may keep running for the next page (see servers.py).
+    servers: ServerPool = field(default_factory=ServerPool)
+    keep_servers: bool = False
 
 
 class PageRun:
@@ -122,11 +126,13 @@ class PageRun:
             RUN_MARKER: self.run_id,
         }
         base.update(environment.variables)
-        base.update(variables or {})
+        # A page's variables may name the sandbox's own ones, such as
+        # PATH: $DOCEXEC_REPO/.framework-env/bin:$PATH (a framework's interpreter first).
+        base.update({k: string.Template(str(v)).safe_substitute(base) for k, v in (variables or {}).items()})
         (self._state / "env").write_text(
             "".join(f"export {k}={shlex.quote(v)}\n" for k, v in base.items()), encoding="utf-8")
         (self._state / "cwd").write_text(str(self.project), encoding="utf-8")
-        self._server: subprocess.Popen | None = None
+        self._markers: set[str] = set()  # run ids of the servers this page started
 
     @staticmethod
     def skipped(block: ConsoleBlock) -> BlockResult:
@@ -140,22 +146,18 @@ class PageRun:
         self.close()
 
     def close(self) -> None:
-        self.stop_server()
+        pool = self.environment.servers
+        keep = self.environment.keep_servers and pool.current and pool.current.marker in self._markers
+        if keep:
+            pool.adopt_directory(self._tmp)  # the servers may read files of this project
+        elif pool.current and pool.current.marker in self._markers:
+            pool.stop()
         kill_marked(self.run_id)
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(self._tmp, ignore_errors=True)
 
     def stop_server(self) -> None:
-        if self._server is None:
-            return
-        if self._server.poll() is None:
-            os.killpg(self._server.pid, signal.SIGINT)  # Ctrl-C, as the reader stops it
-            try:
-                self._server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-        kill_marked(self.run_id)
-        _stop(self._server)
-        self._server = None
+        self.environment.servers.stop()
 
     def save(self, block: FileBlock) -> None:
         """Save a file block where the page says, relative to the current directory."""
@@ -184,7 +186,10 @@ class PageRun:
         return result
 
     def _command(self, step: Step) -> str:
-        command = step.command
+        return self.rewrite(step.command)
+
+    def rewrite(self, command: str) -> str:
+        """The command with the environment's documented substitutions (policy URL, ports)."""
         for old, new in self.environment.rewrites.items():
             command = command.replace(old, new)
         return command
@@ -214,27 +219,10 @@ class PageRun:
         return None
 
     def _start_server(self, block: ConsoleBlock, step: Step) -> Failure | None:
-        self.stop_server()
         where = f"{block.page}:{step.line}"
-        if SERVER_TIMEOUT <= 0:
-            return Failure(where, "servers are turned off (DOCEXEC_SERVER_TIMEOUT=0)")
-        log = self._tmp / "server.log"
-        with log.open("w") as handle:
-            self._server = subprocess.Popen(
-                ["bash", "--noprofile", "--norc", "-c", self._script(f"exec {self._command(step)}")],
-                stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, text=True,
-                start_new_session=True, env={"PATH": os.environ.get("PATH", "")})
-        deadline = time.monotonic() + SERVER_TIMEOUT
-        while True:
-            output = log.read_text(errors="replace")
-            if READY.search(output):
-                break
-            if self._server.poll() is not None or time.monotonic() > deadline:
-                state = (f"exited with {self._server.returncode}" if self._server.poll() is not None
-                         else f"was not ready within {SERVER_TIMEOUT:.0f} s")
-                tail = output.splitlines()[-40:]
-                return Failure(where, f"`{_first_line(step.command)}` {state}:\n{_indent(tail)}")
-            time.sleep(0.5)
+        output, problem = self.start_servers(self._command(step))
+        if problem:
+            return Failure(where, f"`{_first_line(step.command)}` {problem}")
         real = output.splitlines()
         index = excerpt_difference(step.shown, real)
         if index is not None:
@@ -242,6 +230,36 @@ class PageRun:
                            f"shows {step.shown[index]!r}, which `{_first_line(step.command)}` does not print "
                            f"(in this order) before it is ready:\n{_indent(real[-40:])}")
         return None
+
+    def start_servers(self, command: str) -> tuple[str, str | None]:
+        """Start ``command`` in the background, or reuse the same running servers; returns
+        (start output, None) once they are ready, or (output, what went wrong)."""
+        pool = self.environment.servers
+        if SERVER_TIMEOUT <= 0:
+            return "", "cannot run: servers are turned off (DOCEXEC_SERVER_TIMEOUT=0)"
+        cwd = Path((self._state / "cwd").read_text(encoding="utf-8").strip())
+        key = start_key(command, cwd, self.project, (self._state / "env").read_text(encoding="utf-8"),
+                        self._tmp)
+        running = pool.find(key) if self.environment.keep_servers else None
+        if running is None:
+            marker = new_marker()
+            self._markers.add(marker)
+            log = self._tmp / f"server-{len(self._markers)}.log"
+            with log.open("w") as handle:
+                process = subprocess.Popen(
+                    ["bash", "--noprofile", "--norc", "-c",
+                     # Their own run id: the servers may outlive this page (see servers.py).
+                     self._script(f"export {RUN_MARKER}={marker}\nexec {command}")],
+                    stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, text=True,
+                    start_new_session=True, env={"PATH": os.environ.get("PATH", "")})
+            running = RunningServers(key, process, marker, log)
+            pool.add(running)
+        problem = wait_ready(running, READY, SERVER_TIMEOUT)
+        output = running.output()
+        if problem:
+            pool.stop()
+            return output, f"{problem}:\n{_indent(output.splitlines()[-40:])}"
+        return output, None
 
     def _script(self, command: str) -> str:
         state = shlex.quote(str(self._state / "cwd")), shlex.quote(str(self._state / "env"))
@@ -269,7 +287,7 @@ class PageRun:
         try:
             output, _ = process.communicate(timeout=COMMAND_TIMEOUT)
         except subprocess.TimeoutExpired:
-            _stop(process)
+            stop_group(process)
             return None, ""
         return process.returncode, output
 
@@ -284,60 +302,6 @@ def excerpt_difference(shown: list[str], real: list[str]) -> int | None:
             return index
         position += 1
     return None
-
-
-def marked_pids(run_id: str, marker: str = RUN_MARKER) -> list[int]:
-    """Processes whose environment carries ``marker=run_id``, or a per-command marker under it
-    (``marker=run_id-…``). Ray workers leave the process group, so the group alone does not
-    find them."""
-    exact = f"{marker}={run_id}".encode()
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                variables = (entry / "environ").read_bytes().split(b"\0")
-            except OSError:
-                continue  # gone, or not ours to read
-            if any(v == exact or v.startswith(exact + b"-") for v in variables):
-                pids.append(int(entry.name))
-    return pids
-
-
-def kill_marked(run_id: str, grace: float = 10, marker: str = RUN_MARKER) -> None:
-    """SIGTERM every marked process, then SIGKILL what is left after ``grace`` seconds."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        pids = marked_pids(run_id, marker)
-        for pid in pids:
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + grace
-        while pids and time.monotonic() < deadline:
-            time.sleep(0.2)
-            pids = [pid for pid in pids if Path(f"/proc/{pid}").exists() and not _zombie(pid)]
-        if not pids:
-            return
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def _stop(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(process.pid, 9)
-        except ProcessLookupError:
-            pass
-    except OSError:
-        pass
 
 
 def _first_line(command: str) -> str:
