@@ -37,7 +37,8 @@ def exec_environment(request) -> Iterator[Environment]:
     # The runtime's run id too: the session's cleanup then stops anything a page left running.
     environment.variables.update(
         {k: v for k, v in gym.environ.items()
-         if k.startswith(("UV_", "RAY_")) or k in ("PATH", RUNTIME_MARKER)})
+         # SSL_CERT_*: uv reaches PyPI over TLS to build a server venv on a first start
+         if k.startswith(("UV_", "RAY_", "SSL_CERT_")) or k in ("PATH", RUNTIME_MARKER)})
     environment.files["env.yaml"] = (gym.path / "env.yaml").read_text(encoding="utf-8")
     environment.rewrites.update(documented_rewrites(gym.policy_url, gym.head_port))
     try:
@@ -51,7 +52,9 @@ def documented_rewrites(policy_url: str | None, head_port: int) -> dict[str, str
     becomes the stand-in policy's, and the default head-server port the sandbox's own."""
     rewrites = {}
     if policy_url:
-        for page_url in ("http://localhost:8000/v1", "http://127.0.0.1:8000/v1"):
+        # 8001: the judge endpoint of multi-model-setups; the stand-in answers it too.
+        for page_url in ("http://localhost:8000/v1", "http://127.0.0.1:8000/v1",
+                         "http://localhost:8001/v1"):
             rewrites[page_url] = policy_url
     for host in ("127.0.0.1", "localhost"):
         rewrites[f"{host}:11000"] = f"127.0.0.1:{head_port}"

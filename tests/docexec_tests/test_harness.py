@@ -12,7 +12,7 @@ import pytest
 from docexec.blocks import console_blocks, split_steps
 from docexec.matching import first_difference, lines_match
 from docexec.run import default_environment, load_sandboxes, run_page, write_report
-from docexec.sandbox import Environment, PageRun, excerpt_difference
+from docexec.sandbox import Environment, PageRun, excerpt_difference, marked_pids
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -218,3 +218,16 @@ def test_a_page_variable_can_name_the_sandbox_variables():
                                          "LEFT": "$UNKNOWN"}) as sandbox:
         code, output = sandbox.execute('echo "$PATH|$LEFT"')
     assert (code, output.strip()) == (0, f"{ROOT}/.framework-env/bin:/runtime/bin:{system}|$UNKNOWN")
+
+
+def test_a_command_that_leaves_a_process_running_ends_when_its_shell_exits(tmp_path):
+    """Like 0.7.0's `gym eval reverify`, which leaves its servers running after it exits."""
+    path = page(tmp_path, "# T\n\n```console\n$ (sleep 300 &) ; echo done\ndone\n```\n")
+    with PageRun(Environment(root=ROOT), {}) as sandbox:
+        (block,) = console_blocks(path)
+        result = sandbox.run(block)
+        left = marked_pids(sandbox.run_id)
+    assert result.failures == []
+    assert left, "the background process should still run until the page ends"
+    assert all(not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+               for pid in left)

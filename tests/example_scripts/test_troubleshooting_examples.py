@@ -319,7 +319,7 @@ def test_check_rows_on_the_task_files_in_the_release(gym_release):
 
 def test_verification_report_reproduces_the_page_on_the_release(gym_release):
     relative = "resources_servers/math_with_judge/data/example_rollouts.jsonl"
-    command = f"python examples/troubleshooting/verification_report.py {relative}"
+    command = f'python examples/troubleshooting/verification_report.py "$GYM_ROOT"/{relative}'
     proc = run("verification_report.py", relative, cwd=gym_release)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == page_output(PAGES / "verification-errors.md", command)

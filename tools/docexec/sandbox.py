@@ -166,6 +166,8 @@ class PageRun:
         text = block.text
         runtime = self.environment.files.get("env.yaml")
         if target == self.project / "env.yaml" and runtime:
+            for old, new in self.environment.rewrites.items():  # the endpoints commands see, too
+                text = text.replace(old, new)
             # The page's env.yaml goes over the runtime's (its head-server port, shared server
             # virtualenvs and stand-in policy), key by key, as the reader's own machine would.
             page = yaml.safe_load(text) or {}
@@ -280,16 +282,21 @@ class PageRun:
             f" && mv {shlex.quote(str(self._state / 'env'))}.new {shlex.quote(str(self._state / 'env'))}\n"
             "exit $__status\n"
         )
-        process = subprocess.Popen(
-            ["bash", "--noprofile", "--norc", "-c", script], stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-            env={"PATH": os.environ.get("PATH", "")})
+        # Output goes to a file, not a pipe, and the command ends when its shell exits: servers
+        # it leaves running (0.7.0's `gym eval reverify` does) hold the file open without
+        # holding up the page. They stop with the page, found by its run id.
+        output_file = self._tmp / "command.out"
+        with output_file.open("w") as handle:
+            process = subprocess.Popen(
+                ["bash", "--noprofile", "--norc", "-c", script], stdin=subprocess.DEVNULL,
+                stdout=handle, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                env={"PATH": os.environ.get("PATH", "")})
         try:
-            output, _ = process.communicate(timeout=COMMAND_TIMEOUT)
+            process.wait(timeout=COMMAND_TIMEOUT)
         except subprocess.TimeoutExpired:
             stop_group(process)
-            return None, ""
-        return process.returncode, output
+            return None, output_file.read_text(errors="replace")
+        return process.returncode, output_file.read_text(errors="replace")
 
 
 def excerpt_difference(shown: list[str], real: list[str]) -> int | None:
