@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from docexec.blocks import FileBlock, page_steps
 
 from .helpers import top_level_names
 
@@ -468,14 +469,9 @@ def _fenced(page: Path, language: str) -> list[str]:
     return blocks
 
 
-def _heredocs(page: Path) -> dict[str, str]:
-    """`cat > PATH <<'EOF'` blocks of a page, as {path: content}."""
-    files = {}
-    for block in _fenced(page, "bash"):
-        match = re.fullmatch(r"cat > (\S+) <<'EOF'\n(.*\n)EOF\n", block, re.DOTALL)
-        if match:
-            files[match.group(1)] = match.group(2)
-    return files
+def _saved_files(page: Path) -> dict[str, str]:
+    """The blocks a page asks the reader to save, as {path: content}, found as docexec finds them."""
+    return {item.destination: item.text for item in page_steps(page) if isinstance(item, FileBlock)}
 
 
 def _page_config() -> dict:
@@ -583,7 +579,7 @@ def test_scaffold_facts_the_page_relies_on(gym_release):
 
 
 def test_page_task_rows_are_valid_and_score():
-    rows = _jsonl(_heredocs(CUSTOM)["resources_servers/numeric_answer/data/example.jsonl"])
+    rows = _jsonl(_saved_files(CUSTOM)["resources_servers/numeric_answer/data/example.jsonl"])
     assert len(rows) == 5  # `gym env test ... +should_validate_data=true` wants exactly five
     for row in rows:
         (message,) = row["responses_create_params"]["input"]
@@ -595,7 +591,7 @@ def test_page_task_rows_are_valid_and_score():
 
 
 def test_page_fixture_cases_follow_the_contract():
-    cases = _jsonl(_heredocs(CUSTOM)["resources_servers/numeric_answer/tests/verifier_cases.jsonl"])
+    cases = _jsonl(_saved_files(CUSTOM)["resources_servers/numeric_answer/tests/verifier_cases.jsonl"])
     assert {"full_reward", "zero_reward", "malformed"} <= {case["kind"] for case in cases}
     for case in cases:
         assert set(case) <= {"name", "kind", "request", "expected_reward", "expected_error"}
@@ -628,7 +624,7 @@ def test_page_config_is_valid(gym_release):
 
 
 def test_page_hand_check_request_scores_as_shown():
-    request = json.loads(_heredocs(CUSTOM)["verify_request.json"])
+    request = json.loads(_saved_files(CUSTOM)["verify_request.json"])
     assert REQUIRED_RESPONSE_FIELDS <= set(request["response"])
     text = rh.response_text(request["response"])
     assert rh.extract_answer(text) == "80 km/h"
@@ -657,7 +653,7 @@ def _build_server(project: Path) -> Path:
     (server / "__init__.py").write_text("", encoding="utf-8")
     (server / "tests" / "__init__.py").write_text("", encoding="utf-8")
     (server / "configs" / "numeric_answer.yaml").write_text(yaml.safe_dump(_page_config()), encoding="utf-8")
-    for path, content in _heredocs(CUSTOM).items():
+    for path, content in _saved_files(CUSTOM).items():
         target = project / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
@@ -771,7 +767,7 @@ def test_multi_reward_variant_returns_the_page_numbers(tmp_path, gym_release):
     (variant,) = [b for b in _fenced(page, "python") if "class NumericAnswerMultiRewardVerifier" in b]
     server = _build_server(tmp_path)
     (server / "multi.py").write_text(variant, encoding="utf-8")
-    request = json.loads(_heredocs(CUSTOM)["verify_request.json"])
+    request = json.loads(_saved_files(CUSTOM)["verify_request.json"])
     request["response"]["usage"] = {
         "input_tokens": 10, "input_tokens_details": {"cached_tokens": 0},
         "output_tokens": 1280, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 1290,
