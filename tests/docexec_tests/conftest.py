@@ -14,12 +14,19 @@ from gym_runtime.runtime import RUN_MARKER as RUNTIME_MARKER
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "_build" / "exec-report.json"
 _results: list[BlockResult] = []
+_retries: list[tuple[str, str]] = []  # (page, first failure) of pages that passed on a second run
 
 
 @pytest.fixture(scope="session")
 def exec_results() -> list[BlockResult]:
     """Every block result of this session, in page order; written to the report at the end."""
     return _results
+
+
+@pytest.fixture(scope="session")
+def exec_retries() -> list[tuple[str, str]]:
+    """Pages that failed once and passed on their second run, with the first failure."""
+    return _retries
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +77,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if _results:
         terminalreporter.write_sep("-", "docs-exec")
         terminalreporter.write_line(f"{summary_line(totals(_results))}; report: {REPORT.relative_to(ROOT)}")
+        for page, failure in _retries:
+            first_line = failure.splitlines()[0]
+            terminalreporter.write_line(f"passed on a second run: {page}; the first run: {first_line}")

@@ -19,11 +19,25 @@ EXECUTED_SHARE = 0.44
 
 @pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(DOCS).as_posix() for p in PAGES])
-def test_console_blocks_print_what_the_page_shows(page, exec_environment, exec_results):
-    results = run_page(page, DOCS, exec_environment, load_sandboxes())
+def test_console_blocks_print_what_the_page_shows(page, exec_environment, exec_results, exec_retries):
+    sandboxes = load_sandboxes()
+    results = run_page(page, DOCS, exec_environment, sandboxes)
+    first_failures = _failures(results)
+    if first_failures:
+        # On a loaded machine NeMo Gym can lose work (a Ray start that times out, a model-call
+        # capture that never lands). A failing page runs once more on fresh servers; a wrong
+        # page fails both times, and the summary names every page that needed the second run.
+        exec_environment.servers.stop()
+        results = run_page(page, DOCS, exec_environment, sandboxes)
+        if not _failures(results):
+            exec_retries.append((page.relative_to(ROOT).as_posix(), first_failures[0]))
     exec_results.extend(results)
-    failures = [str(f).replace(f"{ROOT}/", "") for r in results for f in r.failures]
+    failures = _failures(results)
     assert not failures, "\n".join(failures)
+
+
+def _failures(results) -> list[str]:
+    return [str(f).replace(f"{ROOT}/", "") for r in results for f in r.failures]
 
 
 def test_most_console_blocks_run_here():
