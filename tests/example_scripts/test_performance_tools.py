@@ -194,7 +194,9 @@ def test_benchmarks_page_shows_the_real_report(monkeypatch):
         rt.summarize([Path("rollouts.jsonl")], driver_logs=[Path("collect.log")])
     )
     page = (TRAINING_DOCS / "performance" / "performance-benchmarks.md").read_text()
-    assert "```text\n" + report + "\n```" in page
+    # The page's console block shows the command's output (docexec also runs it).
+    command = "$ python examples/performance/run_throughput.py rollouts.jsonl --driver-log collect.log"
+    assert "```console\n" + command + "\n" + report + "\n```" in page
 
 
 def test_cli_errors(tmp_path):

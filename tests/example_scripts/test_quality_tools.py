@@ -11,6 +11,8 @@ Its quality_summary.json and rollout_verdicts.jsonl were written by
 ``gym eval health-check`` of nemo-gym 0.7.0, and rollouts_aggregate_metrics.json
 by its ``compute_aggregate_metrics``; with NEMO_GYM_PYTHON set to a Python that
 has nemo-gym 0.7.0's dependencies, the last test writes them again and compares.
+Its rollouts_materialized_inputs.jsonl holds the input row of every rollout and failed
+attempt, for the ``gym eval profile`` command that docexec runs.
 """
 
 from __future__ import annotations
