@@ -63,7 +63,8 @@ def run_page(page: Path, docs: Path, environment: Environment,
     spec = sandboxes.get(key) or {}
     if all(b.skip_reason for b in blocks):
         return [PageRun.skipped(b) for b in blocks]
-    with PageRun(environment, spec.get("files"), spec.get("env"), spec.get("after")) as sandbox:
+    with PageRun(environment, spec.get("files"), spec.get("env"), spec.get("after"),
+                 spec.get("before")) as sandbox:
         if spec.get("follows"):
             for item in page_steps(docs / spec["follows"]):
                 sandbox.run(item) if isinstance(item, ConsoleBlock) else sandbox.save(item)

@@ -13,9 +13,11 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import string
 import subprocess
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,15 @@ COMMAND_TIMEOUT = 180  # seconds; a command that takes longer fails the block
 # may come between.
 SERVER_COMMANDS = ("gym env start", "ng_run")
 READY = re.compile(r"All (\d+) / \1 servers ready!")
+# Other commands a reader leaves running in a terminal of its own, by a word of the command, and
+# the line that says they are ready. They run in the background until the next one starts or the
+# page ends, next to the servers; their shown output is an excerpt, as for servers.
+FOREGROUND = {"openrlhf_reward_bridge.py": re.compile(r"listening on http://")}
+# Commands that start servers of their own from their flags, as `gym env start` does. The page
+# tells the reader to stop running servers first (they share the head-server port), so the
+# harness does; 0.7.0's `gym eval reverify` leaves its servers running after it exits, which the
+# page's warning tells the reader to kill, so the harness stops them when the command ends.
+OWN_SERVERS = ("gym eval reverify",)
 SERVER_TIMEOUT = float(os.environ.get("DOCEXEC_SERVER_TIMEOUT", "900"))  # first start builds venvs
 
 
@@ -90,9 +101,12 @@ class PageRun:
     """One page's sandbox. Use as a context manager; ``run(block)`` runs blocks in order."""
 
     def __init__(self, environment: Environment, files: dict[str, str] | None = None,
-                 variables: dict[str, str] | None = None, after: dict[str, str] | None = None):
+                 variables: dict[str, str] | None = None, after: dict[str, str] | None = None,
+                 before: dict[str, str] | None = None):
         self.environment = environment
         self._after = after or {}
+        self._before = dict(before or {})  # each runs once, before the first command that names it
+        self._foreground: subprocess.Popen | None = None
         self._tmp = Path(tempfile.mkdtemp(prefix="docexec-"))
         self.project = self._tmp / "project"
         self.project.mkdir()
@@ -146,6 +160,7 @@ class PageRun:
         self.close()
 
     def close(self) -> None:
+        self._stop_foreground()
         pool = self.environment.servers
         keep = self.environment.keep_servers and pool.current and pool.current.marker in self._markers
         if keep:
@@ -197,9 +212,24 @@ class PageRun:
         return command
 
     def _run_step(self, block: ConsoleBlock, step: Step) -> Failure | None:
+        for trigger in [t for t in self._before if t in step.command]:
+            problem = self._prepare(self._before.pop(trigger))
+            if problem:
+                return Failure(f"{block.page}:{step.line}", f"sandboxes.yaml: before `{trigger}`: {problem}")
         if step.command.startswith(SERVER_COMMANDS):
             return self._start_server(block, step)
-        code, output = self.execute(self._command(step))
+        ready = next((r for word, r in FOREGROUND.items() if word in step.command.split("\n")[0]), None)
+        if ready:
+            return self._start_foreground(block, step, ready)
+        own_servers = step.command.startswith(OWN_SERVERS)
+        if own_servers:
+            self.environment.servers.stop()
+        command_marker = f"{self.run_id}-{uuid.uuid4().hex}"
+        # (a marker of its own for this one command, set as a prefix so it does not carry over)
+        code, output = self.execute(
+            (f"{RUN_MARKER}={command_marker} " if own_servers else "") + self._command(step))
+        if own_servers:
+            kill_marked(command_marker)
         real = output.splitlines()
         for trigger, action in self._after.items():
             if trigger in step.command:
@@ -219,6 +249,53 @@ class PageRun:
                 return Failure(f"{block.page}:{line}",
                                f"{what}; `{_first_line(step.command)}` printed (exit {code}):\n{_indent(real)}")
         return None
+
+    def _prepare(self, action: str) -> str | None:
+        """A step the reader took before the command (``before`` in sandboxes.yaml): a server
+        start, or a shell command that must exit 0. Returns what went wrong, if anything."""
+        action = self.rewrite(action)
+        if action.startswith(SERVER_COMMANDS):
+            return self.start_servers(action)[1]
+        code, output = self.execute(action)
+        return None if code == 0 else f"exited with {code}:\n{_indent(output.splitlines()[-20:])}"
+
+    def _start_foreground(self, block: ConsoleBlock, step: Step, ready: re.Pattern) -> Failure | None:
+        """Start a command that runs until stopped (FOREGROUND) in the background; the block goes
+        on once it prints its ready line."""
+        self._stop_foreground()
+        log = self._tmp / "foreground.log"
+        with log.open("w") as handle:
+            self._foreground = subprocess.Popen(
+                ["bash", "--noprofile", "--norc", "-c", self._script(self._command(step))],
+                stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, text=True,
+                start_new_session=True, env={"PATH": os.environ.get("PATH", "")})
+        deadline = time.monotonic() + COMMAND_TIMEOUT
+        problem = None
+        while not ready.search(log.read_text(errors="replace")):
+            if self._foreground.poll() is not None:
+                problem = f"exited with {self._foreground.returncode} before it was ready"
+            elif time.monotonic() > deadline:
+                problem = f"was not ready within {COMMAND_TIMEOUT} s"
+            if problem:
+                real = log.read_text(errors="replace").splitlines()
+                return Failure(f"{block.page}:{step.line}", f"`{_first_line(step.command)}` {problem}:\n{_indent(real)}")
+            time.sleep(0.2)
+        real = log.read_text(errors="replace").splitlines()
+        index = excerpt_difference(step.shown, real)
+        if index is not None:
+            return Failure(f"{block.page}:{step.shown_line + index}",
+                           f"shows {step.shown[index]!r}, which `{_first_line(step.command)}` does not print "
+                           f"(in this order) before it is ready:\n{_indent(real)}")
+        return None
+
+    def _stop_foreground(self) -> None:
+        process, self._foreground = self._foreground, None
+        if process and process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as the reader stops it
+                process.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                stop_group(process)
 
     def _start_server(self, block: ConsoleBlock, step: Step) -> Failure | None:
         where = f"{block.page}:{step.line}"
