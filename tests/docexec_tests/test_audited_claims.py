@@ -39,6 +39,7 @@ def page_text(page: str) -> str:
     return " ".join((TRAINING / page).read_text(encoding="utf-8").split())
 
 
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
 def test_the_old_upload_key_is_ignored_under_no_serve():
     """--no-serve validates a DictConfig: the legacy key is dropped without a warning; from a dict
     the warning names pydantic's module, so Python's default filters hide it."""
@@ -62,6 +63,7 @@ def test_the_old_upload_key_is_ignored_under_no_serve():
     assert "still accepted, with a deprecation warning" not in text
 
 
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
 def test_pass_at_k_is_reported_for_every_k_up_to_the_samples():
     out = json.loads(run_release("""
         import json
@@ -82,6 +84,7 @@ def test_the_attempt_index_is_absent_on_the_first_attempt(gym_release_source):
     assert "The key is absent on the first attempt." in text and "`0` on the first attempt" not in text
 
 
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
 def test_step_driven_environments_do_not_verify():
     out = run_release("""
         import asyncio
@@ -96,6 +99,7 @@ def test_step_driven_environments_do_not_verify():
     assert "almost every resources server has a `verify()` method" in page_text("verification/index.md")
 
 
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
 def test_a_dataset_license_is_one_of_a_closed_set():
     out = run_release("""
         from pydantic import ValidationError
@@ -111,6 +115,7 @@ def test_a_dataset_license_is_one_of_a_closed_set():
     assert "any other text fails validation" in page_text("configuration/configuration-reference.md")
 
 
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
 def test_mask_sample_is_not_an_aggregate_metric():
     out = json.loads(run_release("""
         import json
@@ -134,6 +139,7 @@ def test_the_shipped_math_judge_is_off_by_default(gym_release_source):
         "configuration/multi-model-setups.md")
 
 
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
 def test_a_hugging_face_download_needs_hf_token_in_the_config(tmp_path):
     """With only HF_TOKEN in the environment, collate --download of an HF-only split
     (workplace_assistant's train split; mcqa's validation split) stops before downloading."""
