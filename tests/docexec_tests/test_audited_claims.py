@@ -6,6 +6,7 @@ can, so a future release that changes the behaviour fails here and points at the
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -39,6 +40,7 @@ def page_text(page: str) -> str:
     return " ".join((TRAINING / page).read_text(encoding="utf-8").split())
 
 
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
 def test_the_old_upload_key_is_ignored_under_no_serve():
     """--no-serve validates a DictConfig: the legacy key is dropped without a warning; from a dict
     the warning names pydantic's module, so Python's default filters hide it."""
@@ -62,6 +64,7 @@ def test_the_old_upload_key_is_ignored_under_no_serve():
     assert "still accepted, with a deprecation warning" not in text
 
 
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
 def test_pass_at_k_is_reported_for_every_k_up_to_the_samples():
     out = json.loads(run_release("""
         import json
@@ -82,6 +85,7 @@ def test_the_attempt_index_is_absent_on_the_first_attempt(gym_release_source):
     assert "The key is absent on the first attempt." in text and "`0` on the first attempt" not in text
 
 
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
 def test_step_driven_environments_do_not_verify():
     out = run_release("""
         import asyncio
@@ -96,6 +100,7 @@ def test_step_driven_environments_do_not_verify():
     assert "almost every resources server has a `verify()` method" in page_text("verification/index.md")
 
 
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
 def test_a_dataset_license_is_one_of_a_closed_set():
     out = run_release("""
         from pydantic import ValidationError
@@ -111,6 +116,7 @@ def test_a_dataset_license_is_one_of_a_closed_set():
     assert "any other text fails validation" in page_text("configuration/configuration-reference.md")
 
 
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
 def test_mask_sample_is_not_an_aggregate_metric():
     out = json.loads(run_release("""
         import json
@@ -134,6 +140,7 @@ def test_the_shipped_math_judge_is_off_by_default(gym_release_source):
         "configuration/multi-model-setups.md")
 
 
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
 def test_a_hugging_face_download_needs_hf_token_in_the_config(tmp_path):
     """With only HF_TOKEN in the environment, collate --download of an HF-only split
     (workplace_assistant's train split; mcqa's validation split) stops before downloading."""
@@ -164,3 +171,107 @@ def gym_release_source(gym_release: Path):
         return (gym_release / relative).read_text(encoding="utf-8")
 
     return read
+
+
+def test_ten_servers_declare_stateless_reverification(gym_release: Path):
+    declared = {}
+    for app in sorted(gym_release.glob("resources_servers/*/app.py")):
+        found = re.search(r"REVERIFY_MODE(?:: ClassVar\[ReverifyMode\])? = ReverifyMode\.(\w+)",
+                          app.read_text(encoding="utf-8"))
+        if found:
+            declared.setdefault(found.group(1), []).append(app.parent.name)
+    assert len(declared["STATELESS"]) == 10 and "mcqa" in declared["STATELESS"]
+    assert sorted(declared["UNSUPPORTED"]) == ["deepswe", "genrm_compare", "terminal_bench_4", "vibench"]
+    assert "Ten servers, `mcqa` among them, declare `STATELESS`" in page_text(
+        "verification/verification-patterns.md")
+
+
+def test_math_judge_reads_the_whole_response_and_swaps_only_after_equal(gym_release_source):
+    source = gym_release_source("resources_servers/math_with_judge/app.py")
+    assert "self._verify_answer_with_library_async(\n            expected_answer, generated_answer\n" in source
+    assert re.search(r"if not first_order_equal:\n\s+return", source)
+    patterns = page_text("verification/verification-patterns.md")
+    assert "`math-verify` on the whole response" in patterns
+    assert "`math_with_judge`: re-asks swapped after `[[A=B]]`" in patterns
+    assert "re-ask swapped after an \"equal\"" in page_text("verification/reward-shaping.md")
+    assert "no `\\boxed{}` answer, or a library check that passed" in page_text(
+        "configuration/multi-model-setups.md")
+
+
+def test_chat_completions_usage_becomes_output_tokens(gym_release_source):
+    source = gym_release_source("nemo_gym/responses_converter.py")
+    assert "output_tokens=chat_completion.usage.completion_tokens" in source
+    text = page_text("data-quality/filtering-strategies.md")
+    assert "filter on `response.usage.output_tokens`; model servers fill it from a Chat Completions" in text
+    assert "report `completion_tokens` instead of `output_tokens`" not in text
+
+
+def test_quoted_retry_and_schema_messages_start_as_printed(gym_release_source):
+    assert 'f"[request_retry url={url} error=ClientOSError retry={retries}' in gym_release_source(
+        "nemo_gym/server_utils.py")
+    assert 'f"{config.entrypoint} does not ship a task_data.py schema yet. "' in gym_release_source(
+        "nemo_gym/cli/env.py")
+    for page in sorted(TRAINING.rglob("*.md")):
+        for line in page.read_text(encoding="utf-8").splitlines():
+            if re.search(r"^Hit <\w+> global", line):
+                pytest.fail(f"{page}: retry line quoted without its [request_retry ...] prefix: {line}")
+            assert "<server> does not ship a task_data.py" not in line, page
+
+
+def test_the_pairing_override_under_no_serve_is_the_environment_variable():
+    out = run_release("""
+        import os
+        from omegaconf import OmegaConf
+        from nemo_gym.global_config import pairing_override_enabled
+        before = pairing_override_enabled(OmegaConf.create({}))
+        os.environ["NEMO_GYM_ALLOW_UNSUPPORTED_PAIRING"] = "1"
+        print(before, pairing_override_enabled(OmegaConf.create({})))
+    """)
+    assert out.split() == ["False", "True"]
+    assert ("`Rows would be scored by a verifier that does not accept the agent running them:` | Route to a "
+            "supported agent type, or set `NEMO_GYM_ALLOW_UNSUPPORTED_PAIRING=1`.") in page_text(
+        "troubleshooting/error-reference.md")
+
+
+def test_shipped_gpu_memory_settings_and_example_rollouts(gym_release: Path):
+    values = [line.split(":", 1)[1].strip() for path in gym_release.rglob("*.yaml")
+              for line in path.read_text(encoding="utf-8").splitlines()
+              if line.strip().startswith("gpu_memory_utilization:")]
+    assert sorted(v for v in values if v != "0.9") == ["0.80", "0.80", "0.85", "0.85"]
+    assert "Most shipped configs use `0.9`, four `0.80` or `0.85`." in page_text(
+        "configuration/resource-allocation.md")
+    placeholders = other = 0
+    for path in gym_release.glob("*/*/data/example_rollouts.jsonl"):
+        rows = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line)) if line.strip() else None
+            except json.JSONDecodeError:
+                placeholders += 1
+                break
+        else:
+            other += any(not isinstance(r, dict) or "response" not in r for r in rows)
+    assert (placeholders, other) == (4, 4)
+    assert "eight files hold placeholders or other rows" in page_text("datasets/format-specification.md")
+
+
+def test_collection_posts_run_to_the_environment_server(gym_release_source):
+    source = gym_release_source("nemo_gym/rollout_collection.py")
+    assert "agent_name: _environment_server_for_agent(agent_name, servers_by_agent)" in source
+    assert 'else server_for_agent[row[AGENT_REF_KEY_NAME]["name"]]' in source
+    assert 'server_client.post(server_name=server_name, url_path="/run"' in source
+    assert "which posts each row to `/run` on its agent's environment server" in page_text("integration/nemo-rl.md")
+    assert "to `/run` on each agent's environment server" in page_text("integration/index.md")
+    assert "posts each one to the `/run` endpoint of the environment server in front of the row's agent" in page_text(
+        "rollout-collection/index.md")
+
+
+def test_two_openrlhf_assertion_messages_name_the_old_flag():
+    source_file = next((ROOT / ".framework-env").glob("lib/python3*/site-packages/openrlhf/cli/train_ppo_ray.py"), None)
+    if source_file is None:
+        pytest.skip("no framework environment (make framework-env)")
+    tree = ast.parse(source_file.read_text(encoding="utf-8"))
+    messages = [node for node in ast.walk(tree) if isinstance(node, ast.Assert) and node.msg is not None
+                and "remote_rm_url" in ast.unparse(node.msg)]
+    assert len(messages) == 2
+    assert "Two assertion messages in 0.11.2 still name `remote_rm_url`" in page_text("integration/openrlhf.md")

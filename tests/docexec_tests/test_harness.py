@@ -122,6 +122,7 @@ def test_a_server_command_starts_in_the_background_and_stops_with_the_page(tmp_p
 REAL_PAGE = "training/data-quality/filtering-strategies.md"
 
 
+@pytest.mark.slow  # runs every block of a real page
 def test_changing_one_line_of_shown_output_fails_naming_page_and_line(tmp_path):
     """Copy a real page, change one output line, and run it with the real sandbox."""
     original = (DOCS / REAL_PAGE).read_text(encoding="utf-8").splitlines(keepends=True)

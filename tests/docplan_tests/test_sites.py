@@ -163,3 +163,47 @@ def test_the_stylesheet_follows_the_plans_content_types(make_app, site):
     css = (path / "_build/html/_static/docplan.css").read_text()
     assert css == badge_css(["explanation", "how-to", "reference", "tutorial"])
     assert ".docplan-badge-tutorial {" in css
+
+
+# Cases whose pages hold what a second parser could read differently: nested directives,
+# eval-rst, HTML comments, list items, broken front matter.
+READ_CASES = [None, "toctree-in-nested-directive", "toctree-in-eval-rst", "section-in-html-comment",
+              "toctree-in-list-item", "front-matter-invalid", "placeholder", "toctree-self-and-url"]
+
+
+@pytest.mark.parametrize("case", READ_CASES)
+@pytest.mark.parametrize("parallel", [0, 2])
+def test_the_build_keeps_each_page_as_docplan_check_reads_it(case, parallel, make_app, site, tmp_path):
+    """The build takes each page from the tokens MyST made while reading it (no second parse);
+    what it keeps must be exactly what the command-line tool reads from the file."""
+    from docplan.pages import read_page
+    from docplan.settings import myst_config
+
+    path = site(case)
+    app = build(make_app, path, builddir=tmp_path / "out", freshenv=True, parallel=parallel)
+    cache = app.env.docplan_page_cache
+    pages = sorted((path / "guide").rglob("*.md"))
+    assert pages and sorted(Path(key) for key in cache) == pages
+    settings = myst_config(app.config)
+    for page in pages:
+        assert cache[str(page)][1] == read_page(page, settings), page
+
+
+def test_a_page_with_its_own_myst_settings_is_read_again_by_the_check(make_app, site, tmp_path, monkeypatch):
+    """MyST reads such a page with other settings than the check uses, so the build does not
+    keep MyST's reading of it; the check reads the file itself."""
+    import docplan.sphinx_ext as extension
+
+    kept: list[str] = []
+    parse = extension.parse_page
+    monkeypatch.setattr(extension, "parse_page", lambda text, path, *rest: kept.append(Path(path).name)
+                        or parse(text, path, *rest))
+    path = site()
+    page = path / "guide/topic/facts.md"
+    text = page.read_text()
+    assert text.startswith("---\n")
+    page.write_text(text.replace("---\n", "---\nmyst:\n  enable_extensions: [deflist]\n", 1))
+    app = build(make_app, path, builddir=tmp_path / "out", freshenv=True)
+    assert app.statuscode == 0, app.warning.getvalue()
+    assert "do-it.md" in kept and "facts.md" not in kept
+    assert str(page) in app.env.docplan_page_cache

@@ -160,6 +160,7 @@ def test_every_example_file_of_the_wheel_is_converted(converted, example_rollout
     assert counts["verl"][1] > 800, counts
 
 
+@pytest.mark.slow  # imports a training framework in a subprocess
 def test_trl_trains_on_every_converted_file(framework_python, converted):
     report = run_driver(framework_python, "trl_driver", converted)
     for kind in ("sft", "sft_all", "dpo_prompt", "dpo_all", "grpo"):
@@ -169,17 +170,20 @@ def test_trl_trains_on_every_converted_file(framework_python, converted):
     assert report["dpo_prompt"]["train_step_on"], "no DPO training step ran"
 
 
+@pytest.mark.slow  # imports a training framework in a subprocess
 def test_openrlhf_datasets_accept_every_converted_file(framework_python, converted):
     report = run_driver(framework_python, "openrlhf_driver", converted)
     for kind in ("sft", "sft_all", "dpo_openrlhf", "prompts"):
         assert_all_loaded(report, converted, kind)
 
 
+@pytest.mark.slow  # imports a training framework in a subprocess
 def test_verl_rlhf_dataset_accepts_every_prompt_file(framework_python, converted):
     report = run_driver(framework_python, "verl_driver", converted)
     assert_all_loaded(report, converted, "verl")
 
 
+@pytest.mark.slow  # starts NeMo Gym servers and runs a TRL step
 def test_trl_grpo_step_scores_with_a_release_resources_server(
     framework_python, single_tool_call_servers, gym_runtime, tmp_path
 ):

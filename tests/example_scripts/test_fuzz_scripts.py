@@ -126,6 +126,7 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     return files
 
 
+@pytest.mark.slow  # seven runs per script, one of them with a 50 MB line
 @pytest.mark.parametrize("script", sorted(SCRIPTS))
 def test_bad_input(script, inputs, tmp_path):
     """Every bad input: exit 0, 1 or 2 with a message, never a traceback; inputs unchanged."""
@@ -188,6 +189,7 @@ def special_files(directory: Path) -> dict[str, Path]:
     return files
 
 
+@pytest.mark.slow  # thirteen runs per writer
 @pytest.mark.parametrize("script", sorted(WRITERS))
 def test_writers_never_lose_data(script, good_input, tmp_path):
     original = good_input.read_bytes()

@@ -9,12 +9,14 @@ with the page count can be judged: linear growth keeps the time per page flat.
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from .runner import docplan_check, reads_writes, sphinx
+from .runner import PYTHON, docplan_check, reads_writes, sphinx
 from .synthetic import WITHOUT_DOCPLAN, write_site
 
 SIZES = (500, 2000)
@@ -35,6 +37,13 @@ def pure_check_seconds(site: Path) -> float:
     return time.process_time() - start
 
 
+def hook_share(site: Path, out: str) -> dict[str, object]:
+    """docplan's CPU time inside one cold build, and the build's (``benchmark.hooks``)."""
+    result = subprocess.run([PYTHON, "-m", "benchmark.hooks", str(site), str(site / out)],
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.splitlines()[-1])
+
+
 def measure(pages: int, runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         site = write_site(Path(tmp) / "site", pages)
@@ -47,6 +56,10 @@ def measure(pages: int, runs: int) -> dict[str, float]:
                 cold[f"{label}_cpu"].append(run.cpu)
         result = {f"cold_{k}": statistics.median(v) for k, v in cold.items()}
         result["overhead"] = result["cold_with_cpu"] / result["cold_without_cpu"] - 1
+        shares = [hook_share(site, f"_b/hooks{n}") for n in range(runs)]
+        inside = min(shares, key=lambda s: s["docplan"] / s["build"])  # the least disturbed run
+        result["hooks_cpu"], result["hooks_build_cpu"] = inside["docplan"], inside["build"]
+        result["hooks_share"], result["hooks"] = inside["docplan"] / inside["build"], inside["hooks"]
         checks = [docplan_check(site) for _ in range(max(runs, 3))]
         result["check"] = statistics.median(c.wall for c in checks)
         result["check_cpu"] = statistics.median(c.cpu for c in checks)

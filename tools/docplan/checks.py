@@ -151,12 +151,12 @@ def check_front_matter(plan: Plan, entry: PlannedPage, source: PageSource) -> li
                         f"front matter has no content_type; the plan says '{expected}'.", f"{set_it}.")]
     actual = fm.values["content_type"]
     line = fm.lines.get("content_type", 1)
-    plan_at = f"{display_path(plan.path)}:{entry.line}"
     if not isinstance(actual, str) or actual not in plan.content_types:
         return [Finding(path, line, "content-type-unknown",
                         f"content_type {actual!r} is not one of: {', '.join(plan.content_types)}; "
                         f"the plan says '{expected}'.", f"{set_it}.")]
     if actual != expected:
+        plan_at = f"{display_path(plan.path)}:{entry.line}"
         return [Finding(path, line, "content-type-mismatch",
                         f"content_type is '{actual}', but the plan says '{expected}' ({plan_at}).",
                         f"{set_it}, or change the page's content_type in the plan.")]

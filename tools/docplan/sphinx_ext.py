@@ -17,10 +17,17 @@ Nothing is written into the sources.
 from __future__ import annotations
 
 import html
+import os
+import weakref
 from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from myst_parser.config.main import TopmatterReadError, merge_file_level, read_topmatter
+from myst_parser.mdit_to_docutils.sphinx_ import SphinxRenderer
+from myst_parser.parsers.mdit import create_md_parser
+from myst_parser.parsers.sphinx_ import MystParser
+from myst_parser.warnings_ import create_warning
 from sphinx import addnodes
 from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 from sphinx.environment import BuildEnvironment
@@ -32,7 +39,7 @@ from .checks import Site, check_site, unreadable_finding
 from .config import DEFAULTS
 from .gcpause import cyclic_gc_paused
 from .model import Finding, Plan, ReaderPath
-from .pages import UnreadablePage, read_text
+from .pages import UnreadablePage, located, parse_page, read_text
 from .parsing import load_plan
 from .report import build_report, write_report
 from .routes import next_steps
@@ -48,6 +55,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Any type: docplan validates the values itself, with a message located in conf.py.
     for name, default in DEFAULTS.items():
         app.add_config_value(name, default, "", types=Any)
+    # MyST's parser, keeping the tokens it makes for docplan's checks (read once, not twice).
+    app.setup_extension("myst_parser")
+    app.add_source_parser(PlanReadingParser, override=True)
+    app.connect("env-merge-info", merge_read_pages)
     app.connect("builder-inited", load_plan_into_env)
     app.connect("builder-inited", add_stylesheet)
     app.connect("env-get-outdated", pages_with_changed_entries)
@@ -78,6 +89,88 @@ def load_plan_into_env(app: Sphinx) -> None:
     env.docplan_plan = plan
     env.docplan_plan_findings = findings + plan_findings
     env.docplan_enforce_phase = settings.enforce_phase
+    env.docplan_myst = myst_config(app.config)  # the settings the checks read pages with
+    env.docplan_root_prefix = str(Path(app.srcdir) / plan.root) + os.sep if plan else "\0"
+    env.docplan_same_read = None  # decided at the first page read (_reads_as_the_checks_read)
+    if getattr(env, "docplan_page_cache", None) is None:
+        env.docplan_page_cache = {}
+
+
+# The front matter keys that give a page MyST settings of its own (``merge_file_level``).
+FILE_LEVEL_KEYS = frozenset({"myst", "html_meta", "substitutions"})
+
+
+class PlanReadingParser(MystParser):
+    """MyST's Sphinx parser (myst-parser 5.2's ``MystParser.parse``), which also keeps what
+    docplan's checks need from each page it reads, taken from the tokens MyST made.
+
+    A page is kept (path -> (stat key, page), the cache the whole-site check reads) only when
+    the checks would read the same text with the same settings: the text Sphinx parsed is the
+    file's, and the page sets no MyST settings of its own. Any other page is read again by the
+    check, as the command-line tool reads it, so both give the same findings.
+    """
+
+    def parse(self, inputstring: str, document: nodes.document) -> None:
+        env = document.settings.env
+        config = env.myst_config
+        topmatter = None
+        try:
+            topmatter = read_topmatter(inputstring)
+        except TopmatterReadError:
+            pass  # reported during the render
+        else:
+            if topmatter:
+                warning = lambda wtype, msg: create_warning(  # noqa: E731
+                    document, msg, wtype, line=1, append_to=document)
+                config = merge_file_level(config, topmatter, warning)
+        parser = create_md_parser(config, SphinxRenderer)
+        parser.options["document"] = document
+        md_env: dict[str, Any] = {}
+        tokens = parser.parse(inputstring, md_env)
+        if not (topmatter and FILE_LEVEL_KEYS & topmatter.keys()):  # the site's MyST settings
+            _keep_page(env, inputstring, tokens)
+        parser.renderer.render(tokens, parser.options, md_env)
+
+
+def _keep_page(env: BuildEnvironment, text: str, tokens: list) -> None:
+    plan: Plan | None = getattr(env, "docplan_plan", None)
+    cache = getattr(env, "docplan_page_cache", None)
+    if plan is None or cache is None or not _reads_as_the_checks_read(env):
+        return
+    # The key Site.scan looks the page up by (its docs directory / root / relative path); a
+    # page named otherwise is not found there, and the check reads it again.
+    source = str(env.doc2path(env.docname))
+    if not source.startswith(env.docplan_root_prefix) or not source.endswith(".md"):
+        return
+    path = Path(source)
+    try:
+        stat = path.stat()  # after Sphinx read the file, as Sphinx stamps it (all_docs)
+    except OSError:
+        return
+    settings = env.docplan_myst
+    with cyclic_gc_paused():
+        page = parse_page(text, path, settings, list(located(tokens, settings)))
+    cache[source] = ((stat.st_mtime_ns, stat.st_size), page)
+
+
+def _reads_as_the_checks_read(env: BuildEnvironment) -> bool:
+    """True when the text MyST parses is the file's text, decoded as the checks decode it, and
+    MyST parses it with the settings the checks use; decided once per process and build."""
+    same = getattr(env, "docplan_same_read", None)
+    if same is None:
+        same = env.docplan_same_read = (
+            getattr(env, "docplan_myst", None) == env.myst_config
+            and env.config.source_encoding == "utf-8-sig"
+            and not env.events.listeners.get("source-read"))  # nothing rewrites the text
+    return same
+
+
+def merge_read_pages(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
+    """A parallel build: keep the pages a worker process read."""
+    mine = env.docplan_page_cache
+    for key, (stamp, page) in (getattr(other, "docplan_page_cache", None) or {}).items():
+        if key not in mine or mine[key][0] != stamp:  # the check validates each stamp again
+            mine[key] = (stamp, page)
 
 
 STYLESHEET = "docplan.css"
@@ -242,7 +335,8 @@ def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
     plan: Plan | None = env.docplan_plan
     if plan is not None:
         with cyclic_gc_paused():
-            findings += check_site(plan, _scan(app), env.docplan_enforce_phase)
+            site = _SITES[app] = _scan(app)
+            findings += check_site(plan, site, env.docplan_enforce_phase)
     # Pages left out of the read that the plan checks did not cover (outside the plan's root).
     covered = {str(Path(f.path).absolute()) for f in findings if f.subtype == "page-unreadable"}
     findings += [unreadable_finding(UnreadablePage(Path(path), line, reason))
@@ -253,6 +347,9 @@ def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
     suppressed = set(app.config.suppress_warnings)
     env.docplan_findings = [f for f in findings
                             if not {WARNING_TYPE, f"{WARNING_TYPE}.{f.subtype}"} & suppressed]
+
+
+_SITES: weakref.WeakKeyDictionary[Sphinx, Site] = weakref.WeakKeyDictionary()
 
 
 def _scan(app: Sphinx) -> Site:
@@ -283,7 +380,8 @@ def write_matrix_report(app: Sphinx, exception: Exception | None) -> None:
     plan: Plan | None = app.env.docplan_plan
     if exception is not None or plan is None:
         return
-    report = build_report(plan, _scan(app), app.env.docplan_enforce_phase, getattr(app.env, "docplan_findings", []))
+    site = _SITES.pop(app, None) or _scan(app)  # the pages the check read in this build
+    report = build_report(plan, site, app.env.docplan_enforce_phase, getattr(app.env, "docplan_findings", []))
     write_report(report, Path(app.outdir))
 
 
