@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in found:
             shown += 1
             if shown <= args.max_errors:
-                print(f"{name}:{line_number}: {problem}")
+                print(f"{name}:{line_number}: {problem}", flush=True)
     print(f"validate_rollouts: checked {lines} lines, {invalid} invalid", file=sys.stderr)
     return EXIT_INPUT_ERROR if invalid else EXIT_OK
 
