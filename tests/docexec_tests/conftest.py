@@ -78,5 +78,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_sep("-", "docs-exec")
         terminalreporter.write_line(f"{summary_line(totals(_results))}; report: {REPORT.relative_to(ROOT)}")
         for page, failure in _retries:
-            first_line = failure.splitlines()[0]
-            terminalreporter.write_line(f"passed on a second run: {page}; the first run: {first_line}")
+            # the whole first failure, printed output included: it is what tells a flaky
+            # release apart from a page that is only sometimes right
+            terminalreporter.write_line(f"passed on a second run: {page}; the first run: {failure}")
