@@ -75,18 +75,21 @@ def copied_paragraphs(pages: dict[str, Prose], order: list[str]) -> list[Paragra
     # shingle -> the earlier paragraph that has it, or the list of them when several do. Most
     # shingles belong to one paragraph, so they are stored and looked up in bulk (set and
     # dict operations), and only the shared ones are counted one by one.
-    index: dict[tuple[str, ...], int | list[int]] = {}
+    index: dict[int, int | list[int]] = {}
     earlier: list[tuple[str, Block, list[str]]] = []
     copies: list[ParagraphCopy] = []
     for page in order:
-        mine: list[tuple[Block, list[str], set[tuple[str, ...]]]] = []
+        mine: list[tuple[Block, list[str], set[int]]] = []
         for block in pages[page].blocks:
             if block.kind != "paragraph":
                 continue
             if block.word_count < MIN_PARAGRAPH_WORDS:  # prose words, as the word budget counts them
                 continue
             words = _normal_words(block)
-            shingles = set(zip(*(words[i:] for i in range(SHINGLE))))  # every run of SHINGLE words
+            # every run of SHINGLE words, as its hash: an int hashes for free in the set and dict
+            # operations below, where a tuple is hashed again each time. A collision only adds a
+            # candidate, which the ratio below then rejects.
+            shingles = set(map(hash, zip(*(words[i:] for i in range(SHINGLE)))))
             hits: dict[int, int] = defaultdict(int)
             for shingle in index.keys() & shingles:
                 holders = index[shingle]
