@@ -275,3 +275,54 @@ def test_two_openrlhf_assertion_messages_name_the_old_flag():
                 and "remote_rm_url" in ast.unparse(node.msg)]
     assert len(messages) == 2
     assert "Two assertion messages in 0.11.2 still name `remote_rm_url`" in page_text("integration/openrlhf.md")
+
+
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
+def test_resume_drops_a_cut_off_last_line(tmp_path):
+    """NeMo Gym does remove rollouts: resume drops a last line that a hard kill cut short."""
+    rollouts = tmp_path / "rollouts.jsonl"
+    rollouts.write_text('{"reward": 1.0}\n{"reward": 0.0}\n{"rew', encoding="utf-8")
+    out = run_release(f"""
+        from pathlib import Path
+        from nemo_gym.rollout_collection import _drop_truncated_tail
+        _drop_truncated_tail(Path({str(rollouts)!r}))
+    """)
+    assert rollouts.read_text(encoding="utf-8") == '{"reward": 1.0}\n{"reward": 0.0}\n'
+    assert out.startswith("Dropped a truncated final line (5 bytes)")
+    text = page_text("data-quality/filtering-strategies.md")
+    assert ("NeMo Gym itself removes a rollout only when `--resume` drops a cut-off last line, or when "
+            "`retry_invalid_judge_responses` moves a row") in text
+
+
+@pytest.mark.slow  # imports the release in the NeMo Gym runtime
+def test_env_yaml_is_found_in_the_working_directory_before_the_install_root(tmp_path):
+    (tmp_path / "env.yaml").write_text("policy_model_name: x\n", encoding="utf-8")
+    out = run_release("""
+        from nemo_gym import _resolve_under_cwd_or_install
+        print(_resolve_under_cwd_or_install("env.yaml"))
+    """, cwd=tmp_path)
+    assert out.strip() == str(tmp_path / "env.yaml")
+    text = page_text("configuration/configuration-reference.md")
+    assert ("The first found on the search roots: `NEMO_GYM_EXTRA_ROOTS` (`--search-dir`), the working "
+            "directory, the install root.") in text
+
+
+def test_the_duplicate_health_check_flags_a_shared_task_and_rollout_index(gym_release_source):
+    source = gym_release_source("nemo_gym/rollout_health.py")
+    assert "grouped[(digest.stage_index, digest.task_index, digest.rollout_index)].append(digest)" in source
+    assert 'check="rollout_duplicate_identity"' in source
+    text = page_text("data-quality/index.md")
+    assert "its duplicate check (`rollout_duplicate_identity`) covers only rollouts that share a task and" in text
+    assert "does not check duplicates" not in text
+
+
+def test_longest_first_dispatch_needs_recorded_elapsed_seconds(gym_release_source):
+    source = gym_release_source("nemo_gym/rollout_collection.py")
+    assert 'NG_ELAPSED_KEY = "elapsed_seconds"' in source
+    assert "if config.dispatch_longest_first and elapsed_by_key:" in source
+    assert source.count("NG_ELAPSED_KEY") == 3  # defined and read, never written by collection
+    assert "elapsed_seconds" in gym_release_source("responses_api_agents/stirrup_agent/app.py")
+    assert "It reads only sidecar rows that carry `elapsed_seconds`, which collection does not write itself" in (
+        page_text("rollout-collection/parallel-generation.md"))
+    assert "for agents that record `elapsed_seconds` in their failure rows" in page_text(
+        "troubleshooting/performance-problems.md")
