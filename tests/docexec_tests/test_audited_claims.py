@@ -326,3 +326,27 @@ def test_longest_first_dispatch_needs_recorded_elapsed_seconds(gym_release_sourc
         page_text("rollout-collection/parallel-generation.md"))
     assert "for agents that record `elapsed_seconds` in their failure rows" in page_text(
         "troubleshooting/performance-problems.md")
+
+
+def test_some_agents_write_agent_run_error_rows_themselves(gym_release_source):
+    agent = gym_release_source("responses_api_agents/hermes_sandboxed_agent/app.py")
+    assert '_ng_failure_class="agent_run_error"' in agent
+    assert "| `agent_run_error` | Collection, with `+route_failures_to_sidecar=true`; some agents |" in page_text(
+        "troubleshooting/error-reference.md")
+
+
+def test_gym_env_start_joins_a_running_ray_cluster(gym_release_source):
+    """ray.init without an address joins the cluster `ray start` or RAY_ADDRESS names."""
+    source = gym_release_source("nemo_gym/server_utils.py")
+    assert "ray_init_kwargs = dict(ignore_reinit_error=True)" in source
+    assert "ray.init(**ray_init_kwargs)" in source
+    assert '"local"' not in source  # address="local" would force a new cluster
+    assert ("If `ray start` has already run on the machine, or `RAY_ADDRESS` is set, Ray joins that cluster "
+            "instead of starting its own") in page_text("configuration/resource-allocation.md")
+
+
+def test_the_vllm_api_server_runs_with_the_first_replica(gym_release_source):
+    source = gym_release_source("responses_api_models/local_vllm_model/app.py")
+    assert 'name=f"{self.config.name}_dp_rank_0"' in source
+    assert ("on the node where Ray places the first replica's placement group (`<name>_dp_rank_0`)"
+            in page_text("performance/distributed-generation.md"))
