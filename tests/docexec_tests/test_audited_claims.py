@@ -350,3 +350,25 @@ def test_the_vllm_api_server_runs_with_the_first_replica(gym_release_source):
     assert 'name=f"{self.config.name}_dp_rank_0"' in source
     assert ("on the node where Ray places the first replica's placement group (`<name>_dp_rank_0`)"
             in page_text("performance/distributed-generation.md"))
+
+
+def framework_package(name: str) -> Path:
+    found = next((ROOT / ".framework-env").glob(f"lib/python3*/site-packages/{name}"), None)
+    if found is None:
+        pytest.skip("no framework environment (make framework-env)")
+    return found
+
+
+def test_verl_reads_the_ground_truth_but_not_ability_or_style():
+    sources = {path: path.read_text(encoding="utf-8") for path in framework_package("verl").rglob("*.py")}
+    assert not [p for p, text in sources.items() if re.search(r"""["'](ability|style)["']""", text)]
+    assert any('"ground_truth"' in text for text in sources.values())
+    assert "VeRL 0.9.1 ignores `ability` and `style`" in page_text("integration/verl.md")
+
+
+def test_trl_swaps_in_a_training_chat_template_for_assistant_only_loss():
+    source = (framework_package("trl") / "trainer" / "sft_trainer.py").read_text(encoding="utf-8")
+    assert ("if args.assistant_only_loss and not has_generation_markers(processing_class.chat_template):\n"
+            "            self.chat_template = get_training_chat_template(processing_class)") in source
+    assert ("When the model's template has no such markers, TRL 1.16 swaps in a training template of its own"
+            in page_text("datasets/prepare-for-training.md"))
