@@ -372,3 +372,15 @@ def test_trl_swaps_in_a_training_chat_template_for_assistant_only_loss():
             "            self.chat_template = get_training_chat_template(processing_class)") in source
     assert ("When the model's template has no such markers, TRL 1.16 swaps in a training template of its own"
             in page_text("datasets/prepare-for-training.md"))
+
+
+def test_only_rows_with_a_failure_class_go_to_the_sidecar(gym_release_source):
+    source = gym_release_source("nemo_gym/rollout_collection.py")
+    sidecar_branch = re.search(r"elif failure_class is not None:\n(.*?)\n\s+else:\n\s+# Success → main jsonl\.",
+                               source, re.S)
+    assert sidecar_branch and "failures_file.write(serialized" in sidecar_branch.group(1)
+    assert "failure_class = result.get(NG_FAILURE_CLASS_KEY)" in source
+    text = page_text("troubleshooting/collection-failures.md")
+    assert ("A rollout whose result carries `_ng_failure_class`, such as a judge call that `judge_failsafe` "
+            "caught, goes to the sidecar whatever `route_failures_to_sidecar` says; a verifier that only sets "
+            "`failure_kind` keeps its rollout in the rollouts file.") in text
