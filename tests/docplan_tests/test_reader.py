@@ -141,6 +141,38 @@ def test_front_matter_that_is_a_list_is_a_located_finding(tmp_path):
         "front matter as '---', 'content_type: how-to', '---'. [docplan.front-matter]"]
 
 
+# Front matter a build reads from MyST's own parse of the page instead of parsing it again:
+# the result must be what the command-line tool's parse gives, whatever the block holds.
+FRONT_MATTERS = [
+    "content_type: how-to\n",
+    "content_type: how-to\nkeywords: [a, b]\n",
+    "# a comment\ncontent_type: reference  # trailing comment\n",
+    "content_type: how-to\ndescription: |\n  text\n  more: text\n",
+    "content_type: how-to\nkeywords: [a,\nb]\n",
+    "content_type: how-to\ncontent_type: reference\n",
+    "yes: 1\ncontent_type: how-to\n",
+    "\"content_type\": how-to\n",
+    "content_type: how-to   \n",
+    "content_type: how-to\n...\nkeywords: [a]\n",
+    "content_type: how-to\ntitle: a --- b\n",
+    "a: {b: 1,\nc: 2}\ncontent_type: how-to\n",
+    "content_type :  how-to\n",
+    "html_meta:\n  description lang=en: text\ncontent_type: how-to\n",
+]
+
+
+@pytest.mark.parametrize("block", FRONT_MATTERS)
+def test_front_matter_read_from_myst_is_what_the_check_parses(block):
+    from docplan.pages import _front_matter
+    from myst_parser.config.main import TopmatterReadError, read_topmatter
+
+    try:
+        topmatter = read_topmatter(f"---\n{block}---\n\n# Title\n")
+    except TopmatterReadError:
+        topmatter = None
+    assert _front_matter(block, 1, topmatter) == _front_matter(block, 1)
+
+
 # -- Which pages are checked -------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from myst_parser.config.main import MdParserConfig
 
 from .model import Finding, Plan, PlannedPage, display_path
 from .pages import FrontMatter, PageSource, UnreadablePage, read_page
-from .routes import check_prose, site_prose
+from .routes import check_path_pages, check_prose, site_prose
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,11 @@ class Site:
     @classmethod
     def scan(cls, plan: Plan, docs_dir: Path, files: dict[str, Path] | None = None,
              myst: MdParserConfig | None = None,
-             cache: dict[str, tuple[tuple[int, int], PageSource]] | None = None) -> Site:
+             cache: dict[str, tuple[tuple[int, int], PageSource]] | None = None, prose: bool = True) -> Site:
         """Read the pages among ``files`` (docname -> path, as Sphinx lists them) that lie under
         the plan's root; without ``files``, every page a MyST site without exclusions builds.
         With ``cache`` (path -> (stat key, page)), pages whose modification time and size are
-        unchanged are not read again."""
+        unchanged are not read again. Without ``prose``, pages are read for the plan checks only."""
         if files is None:
             from .settings import list_pages, plain_myst_config
 
@@ -55,7 +55,7 @@ class Site:
                 if cache is not None and key in cache and cache[key][0] == stamp:
                     pages[relative] = cache[key][1]
                     continue
-                pages[relative] = read_page(path, myst) if path.suffix == ".md" else _foreign(path)
+                pages[relative] = read_page(path, myst, prose) if path.suffix == ".md" else _foreign(path)
                 if cache is not None:
                     cache[key] = (stamp, pages[relative])
             except UnreadablePage as exc:
@@ -78,8 +78,11 @@ def _foreign(path: Path) -> PageSource:
     return PageSource(path, FrontMatter(), [], [], [])
 
 
-def check_site(plan: Plan, site: Site, enforce_phase: int) -> list[Finding]:
-    """Every way the pages in ``site`` drift from ``plan``, sorted by location."""
+def check_site(plan: Plan, site: Site, enforce_phase: int, prose: bool = True) -> list[Finding]:
+    """Every way the pages in ``site`` drift from ``plan``, sorted by location. Without
+    ``prose``, the plan checks only: the prose checks (``PROSE_SUBTYPES``) read every page's
+    words and compare every paragraph with every other, which a Sphinx build leaves to
+    ``docplan check``."""
     findings: list[Finding] = []
     findings += check_missing_pages(plan, site, enforce_phase)
     findings += check_unplanned_pages(plan, site)
@@ -92,8 +95,10 @@ def check_site(plan: Plan, site: Site, enforce_phase: int) -> list[Finding]:
         findings += check_sections(plan, entry, source)
         findings += check_placeholders(source)
     findings += check_toctrees(plan, site)
-    planned = {page: prose for page, prose in site_prose(site).items() if plan.page(page)}
-    findings += check_prose(plan, planned, lambda page: _page_file(site, plan, page))
+    findings += check_path_pages(plan)
+    if prose:
+        planned = {page: text for page, text in site_prose(site).items() if plan.page(page)}
+        findings += check_prose(plan, planned, lambda page: _page_file(site, plan, page))
     return sorted(set(findings), key=lambda f: (f.path, f.line, f.subtype, f.message))
 
 

@@ -110,7 +110,9 @@ class PageSource:
     headings: list[Heading]  # the page's own sections, not headings nested in directives
     toctrees: list[Toctree]
     placeholders: list[tuple[int, str]]
-    prose: Prose = field(default_factory=lambda: Prose())  # words, paragraphs, tables, links
+    # Words, paragraphs, tables and links, for the prose checks; None when the page was read
+    # without them (a Sphinx build runs the plan checks only).
+    prose: Prose | None = field(default_factory=lambda: Prose())
 
     @property
     def title_line(self) -> int:
@@ -151,9 +153,9 @@ def read_text(path: str | Path) -> str:
         raise UnreadablePage(path, line, f"is not UTF-8 text (byte 0x{data[exc.start]:02x})") from exc
 
 
-def read_page(path: str | Path, config: MdParserConfig | None = None) -> PageSource:
+def read_page(path: str | Path, config: MdParserConfig | None = None, prose: bool = True) -> PageSource:
     path = Path(path)
-    return parse_page(read_text(path), path, config)
+    return parse_page(read_text(path), path, config, prose=prose)
 
 
 def markdown_parser(config: MdParserConfig | None = None, tables: bool = True):
@@ -253,27 +255,30 @@ def _directive_body(content: str) -> tuple[int, str]:
 
 
 def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | None = None,
-               located_tokens: list[Located] | None = None) -> PageSource:
-    """What the plan checks need from the page; ``located_tokens`` are the page's tokens when
-    the caller has them already."""
+               located_tokens: list[Located] | None = None, prose: bool = True,
+               topmatter: dict[str, Any] | None = None) -> PageSource:
+    """What the checks need from the page; ``located_tokens`` are the page's tokens when the
+    caller has them already. Without ``prose``, only what the plan checks need.
+    ``topmatter``: the front matter's values as MyST read them, when the caller has them."""
     text = text.removeprefix("\ufeff")
     front_matter = FrontMatter()
     headings: list[Heading] = []
     toctrees: list[Toctree] = []
     pending: Heading | None = None  # a heading whose text is the next inline token
     if located_tokens is None:
-        # Tables are parsed too: the prose checks compare tables across pages.
-        located_tokens = list(tokens(text, config))
+        # Tables are parsed only for the prose checks, which compare tables across pages.
+        located_tokens = list(tokens(text, config, tables=prose))
     for located in located_tokens:
         token = located.token
-        if token.type == "front_matter":
-            front_matter = _front_matter(token.content, located.line)
-        elif token.type == "heading_open" and not located.nested and token.level == 0:
+        kind = token.type
+        if kind == "front_matter":
+            front_matter = _front_matter(token.content, located.line, topmatter)
+        elif kind == "heading_open" and not located.nested and token.level == 0:
             pending = Heading(int(token.tag[1:]), "", located.line)
-        elif token.type == "inline" and pending is not None:
+        elif kind == "inline" and pending is not None:
             headings.append(Heading(pending.level, _plain_heading(token.content), pending.line))
             pending = None
-        else:
+        elif kind in _FENCES:
             directive = _directive(token)
             if directive and directive[0] == "toctree":
                 toctrees.append(_toctree(token.content, located.line))
@@ -289,7 +294,7 @@ def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | 
             seen_lines.add(number)
             placeholders.append((number, hit.group(0)))
     return PageSource(Path(path), front_matter, headings, toctrees, placeholders,
-                      prose_from_tokens(located_tokens))
+                      prose_from_tokens(located_tokens) if prose else None)
 
 
 # -- Toctrees ----------------------------------------------------------------------------------
@@ -357,8 +362,13 @@ def _plain_heading(text: str) -> str:
 # -- Front matter ------------------------------------------------------------------------------
 
 
-def _front_matter(block: str, first_line: int) -> FrontMatter:
-    """Parse the YAML between the ``---`` lines; ``first_line`` is the line of the opening ``---``."""
+def _front_matter(block: str, first_line: int, topmatter: dict[str, Any] | None = None) -> FrontMatter:
+    """Parse the YAML between the ``---`` lines; ``first_line`` is the line of the opening ``---``.
+    ``topmatter`` is what MyST read from the same page, used when it is sure to be the same."""
+    if topmatter is not None:
+        lines = _key_lines(block, topmatter, first_line)
+        if lines is not None:
+            return FrontMatter(dict(topmatter), lines, present=True)
     result = FrontMatter(present=True)
     try:
         # Compose once with the C loader (fast), then build values from the same nodes.
@@ -383,3 +393,23 @@ def _front_matter(block: str, first_line: int) -> FrontMatter:
     if node is not None:
         result.lines = {str(k.value): k.start_mark.line + first_line + 1 for k, _ in node.value}
     return result
+
+
+# A top-level key on a line of its own: a plain name at the start of the line, then a colon.
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:(?=[ \t]|$)", re.M)
+
+
+def _key_lines(block: str, topmatter: dict[str, Any], first_line: int) -> dict[str, int] | None:
+    """The line of each of MyST's front-matter keys, when MyST surely read this block as the
+    YAML parse above would; None when in any doubt, and the block is parsed again.
+
+    MyST reads the lines up to the first one starting with ``---`` or ``...``, each with
+    trailing whitespace removed. A block with neither, without trailing whitespace, whose
+    plain top-level keys are exactly MyST's keys in order, is the same YAML mapping.
+    """
+    if "---" in block or "..." in block or any(line != line.rstrip() for line in block.split("\n")):
+        return None
+    found = [(m[1], block.count("\n", 0, m.start())) for m in _TOP_KEY.finditer(block)]
+    if [key for key, _ in found] != list(topmatter):  # also catches a non-string key, or a repeated one
+        return None
+    return {key: index + first_line + 1 for key, index in found}

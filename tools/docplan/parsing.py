@@ -128,6 +128,8 @@ def _reject_anchors(text: str, loader: type, problems: _Problems) -> bool:
     parser's events costs a few milliseconds and expands nothing.
     """
     found = False
+    if "&" not in text and "*" not in text:  # every anchor is written '&name', every alias '*name'
+        return found
     for event in yaml.parse(text, Loader=loader):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):

@@ -41,15 +41,17 @@ def site_prose(site) -> dict[str, Prose]:
     return {page: source.prose for page, source in site.pages.items()}
 
 
-def check_paths(plan: Plan, prose: dict[str, Prose], file_of: Callable[[str], Path]) -> list[Finding]:
-    findings = []
-    plan_file = str(plan.path)
-    for path in plan.paths:
-        for page in path.pages():
-            if plan.page(page) is None:
-                findings.append(Finding(plan_file, path.line, "path-unplanned",
-                                        f"reader path '{path.id}' names '{page}', which is not a planned page.",
-                                        "correct the page's path, or add the page to the plan."))
+def check_path_pages(plan: Plan) -> list[Finding]:
+    """Every page a reader path names is a planned page (a plan check: it reads no page)."""
+    return [Finding(str(plan.path), path.line, "path-unplanned",
+                    f"reader path '{path.id}' names '{page}', which is not a planned page.",
+                    "correct the page's path, or add the page to the plan.")
+            for path in plan.paths for page in path.pages() if plan.page(page) is None]
+
+
+def check_orphans(plan: Plan, prose: dict[str, Prose], file_of: Callable[[str], Path]) -> list[Finding]:
+    """Every how-to is on a reader path, or linked from a page on one."""
+    findings: list[Finding] = []
     if not plan.paths:
         return findings
     on_paths = {page for path in plan.paths for page in path.pages()}
@@ -139,6 +141,6 @@ def check_word_budgets(plan: Plan, prose: dict[str, Prose], file_of: Callable[[s
 
 
 def check_prose(plan: Plan, prose: dict[str, Prose], file_of: Callable[[str], Path]) -> list[Finding]:
-    """Every whole-site prose finding: reader paths, copies and budgets."""
-    return (check_paths(plan, prose, file_of) + check_duplicates(plan, prose, file_of)
+    """Every whole-site prose finding (``PROSE_SUBTYPES``): orphan how-tos, copies, cards and budgets."""
+    return (check_orphans(plan, prose, file_of) + check_duplicates(plan, prose, file_of)
             + check_cards(plan, prose, file_of) + check_word_budgets(plan, prose, file_of))

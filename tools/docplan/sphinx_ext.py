@@ -74,7 +74,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_stylesheet)
     return {
         "version": __version__,
-        "env_version": 5,
+        "env_version": 6,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
@@ -128,11 +128,12 @@ class PlanReadingParser(MystParser):
         md_env: dict[str, Any] = {}
         tokens = parser.parse(inputstring, md_env)
         if not (topmatter and FILE_LEVEL_KEYS & topmatter.keys()):  # the site's MyST settings
-            _keep_page(env, inputstring, tokens)
+            _keep_page(env, inputstring, tokens, topmatter)
         parser.renderer.render(tokens, parser.options, md_env)
 
 
-def _keep_page(env: BuildEnvironment, text: str, tokens: list) -> None:
+def _keep_page(env: BuildEnvironment, text: str, tokens: list, topmatter: dict[str, Any] | None) -> None:
+    """Keep what the plan checks need from the page Sphinx is reading."""
     plan: Plan | None = getattr(env, "docplan_plan", None)
     cache = getattr(env, "docplan_page_cache", None)
     if plan is None or cache is None or not _reads_as_the_checks_read(env):
@@ -142,15 +143,14 @@ def _keep_page(env: BuildEnvironment, text: str, tokens: list) -> None:
     source = str(env.doc2path(env.docname))
     if not source.startswith(env.docplan_root_prefix) or not source.endswith(".md"):
         return
-    path = Path(source)
     try:
-        stat = path.stat()  # after Sphinx read the file, as Sphinx stamps it (all_docs)
+        stat = os.stat(source)  # after Sphinx read the file, as Sphinx stamps it (all_docs)
     except OSError:
         return
     settings = env.docplan_myst
     with cyclic_gc_paused():
-        page = parse_page(text, path, settings, list(located(tokens, settings)))
-    cache[source] = ((stat.st_mtime_ns, stat.st_size), page)
+        page = parse_page(text, source, settings, list(located(tokens, settings)), prose=False, topmatter=topmatter)
+        cache[source] = ((stat.st_mtime_ns, stat.st_size), page)
 
 
 def _reads_as_the_checks_read(env: BuildEnvironment) -> bool:
@@ -336,7 +336,7 @@ def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
     if plan is not None:
         with cyclic_gc_paused():
             site = _SITES[app] = _scan(app)
-            findings += check_site(plan, site, env.docplan_enforce_phase)
+            findings += check_site(plan, site, env.docplan_enforce_phase, prose=False)
     # Pages left out of the read that the plan checks did not cover (outside the plan's root).
     covered = {str(Path(f.path).absolute()) for f in findings if f.subtype == "page-unreadable"}
     findings += [unreadable_finding(UnreadablePage(Path(path), line, reason))
@@ -361,7 +361,7 @@ def _scan(app: Sphinx) -> Site:
         cache = env.docplan_page_cache = {}
     files = {docname: Path(env.doc2path(docname)) for docname in env.found_docs}
     files |= {f"unreadable:{path}": Path(path) for path in getattr(env, "docplan_unreadable", {})}
-    return Site.scan(env.docplan_plan, Path(app.srcdir), files, myst_config(app.config), cache=cache)
+    return Site.scan(env.docplan_plan, Path(app.srcdir), files, myst_config(app.config), cache=cache, prose=False)
 
 
 def add_meta_description(app: Sphinx, pagename: str, templatename: str,

@@ -41,6 +41,14 @@ SUBTYPES: dict[str, str] = {
 }
 
 
+# The prose checks: they read every page's words and compare every paragraph with every other,
+# so `docplan check` runs them and a Sphinx build does not (its cost would grow with the site's
+# words on every build and every live-preview save). The other kinds are the plan checks, which
+# both run.
+PROSE_SUBTYPES = frozenset({"path-orphan", "duplicate-table", "duplicate-paragraph", "card-duplicate",
+                            "word-budget"})
+
+
 def qualified(subtype: str) -> str:
     """``docplan.<subtype>``, as printed after a warning and used in suppress_warnings."""
     if subtype not in SUBTYPES:
