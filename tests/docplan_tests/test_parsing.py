@@ -192,11 +192,12 @@ def test_the_json_schema_accepts_the_real_plan():
 
 
 def test_every_subtype_is_documented_for_contributors():
-    from docplan.subtypes import SUBTYPES
+    from docplan.subtypes import PROSE_SUBTYPES, SUBTYPES
 
     text = (ROOT / "docs" / "contributing.md").read_text()
     for name, description in SUBTYPES.items():
-        assert f"| `docplan.{name}` | {description} |" in text, name
+        where = "`make check`" if name in PROSE_SUBTYPES else "build, `make check`"
+        assert f"| `docplan.{name}` | {where} | {description} |" in text, name
 
 
 ODD_VALUES = ["[a]", "{a: 1}", "", "~", "true", "-1", "0", "'x'", "3.5"]

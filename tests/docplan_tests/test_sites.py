@@ -82,6 +82,26 @@ def test_a_drift_fails_the_build_with_its_located_message(case, make_app, site, 
     assert docplan_lines(capsys.readouterr().err) == expected
 
 
+COPIED = ("Set the concurrency before a long run, because an unset value sends every task at once and "
+          "the model server queues them until requests time out and the run records them as failures.")
+
+
+def test_a_copied_paragraph_passes_the_build_and_fails_docplan_check(make_app, site, capsys):
+    """The prose checks compare every page with every other, so the build leaves them to the
+    command (make check, CI); the plan checks run in both."""
+    path = site()
+    for page in ("guide/topic/do-it.md", "guide/topic/facts.md"):
+        (path / page).write_text((path / page).read_text() + "\n" + COPIED + "\n")
+    app = build(make_app, path)
+    assert app.statuscode == 0, app.warning.getvalue()
+    assert docplan_lines(app.warning.getvalue()) == []
+    capsys.readouterr()
+    assert docplan_main(["--docs", ".", "--conf", "conf.py", "check"]) == 1
+    lines = docplan_lines(capsys.readouterr().err)
+    assert len(lines) == 1 and lines[0].startswith("guide/topic/do-it.md:15: WARNING: this paragraph is 100% "
+                                                   "the same as the one at guide/topic/facts.md:11.")
+
+
 def test_a_drift_keeps_failing_on_a_no_op_rebuild(make_app, site):
     path = site("content-type-mismatch")
     first = build(make_app, path)

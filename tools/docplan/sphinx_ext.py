@@ -3,8 +3,11 @@
 The settings are validated and the plan is parsed once per build
 (``builder-inited``) and kept on the environment so that a plan edit re-reads
 only the pages whose entry changed (``env-get-outdated``). The whole-site
-check runs at ``env-updated``, which fires on every build, incremental and
-no-op ones included, so a drift keeps failing the build until it is fixed.
+plan check runs at ``env-updated``, which fires on every build, incremental and
+no-op ones included, so a drift keeps failing the build until it is fixed. The
+prose checks (``subtypes.PROSE_SUBTYPES``) are left to ``docplan check``: they
+compare every page's words with every other page's, a cost that grows with the
+site on every build and every live-preview save.
 
 A build that warned (docplan's warnings or Sphinx's own) removes its saved
 environment at ``build-finished``, so the next build reads every page again
