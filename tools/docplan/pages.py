@@ -199,19 +199,27 @@ def tokens(text: str, config: MdParserConfig | None = None, tables: bool = True)
     yield from _walk(text.removeprefix("\ufeff"), 0, False, markdown_parser(config, tables))
 
 
-def located(top: list[Token], config: MdParserConfig | None = None) -> Iterator[Located]:
+def located(top: list[Token], config: MdParserConfig | None = None, plan_only: bool = False) -> Iterator[Located]:
     """What :func:`tokens` gives for a page whose top-level tokens ``top`` were parsed already
-    (by MyST, during the build, with the same settings); directive bodies are parsed here."""
+    (by MyST, during the build, with the same settings); directive bodies are parsed here.
+    With ``plan_only``, the top-level tokens the plan checks read, and no others: front
+    matter, headings with their text, and fences (a page has dozens of other tokens)."""
     parser = markdown_parser(config)
+    heading = False
     for token in top:
+        kind = token.type
+        if plan_only and not heading and kind not in _PLAN_KINDS:
+            continue
+        heading = kind == "heading_open"  # its text is the next token
         line = (token.map[0] if token.map else 0) + 1
         yield Located(token, line, False)
-        if token.type in _FENCES and is_markdown_directive(token):
+        if kind in _FENCES and is_markdown_directive(token):
             skipped, body = _directive_body(token.content)
             yield from _walk(body, line + skipped, True, parser)
 
 
 _FENCES = ("fence", "colon_fence")
+_PLAN_KINDS = frozenset({"front_matter", "heading_open", *_FENCES})
 
 
 def _walk(text: str, offset: int, nested: bool, parser) -> Iterator[Located]:

@@ -143,7 +143,7 @@ def _keep_page(env: BuildEnvironment, text: str, tokens: list, topmatter: dict[s
         return
     # The key Site.scan looks the page up by (its docs directory / root / relative path); a
     # page named otherwise is not found there, and the check reads it again.
-    source = str(env.doc2path(env.docname))
+    source = getattr(env, "docplan_sources", {}).get(env.docname) or str(env.doc2path(env.docname))
     if not source.startswith(env.docplan_root_prefix) or not source.endswith(".md"):
         return
     try:
@@ -152,7 +152,8 @@ def _keep_page(env: BuildEnvironment, text: str, tokens: list, topmatter: dict[s
         return
     settings = env.docplan_myst
     with cyclic_gc_paused():
-        page = parse_page(text, source, settings, list(located(tokens, settings)), prose=False, topmatter=topmatter)
+        page = parse_page(text, source, settings, list(located(tokens, settings, plan_only=True)), prose=False,
+                          topmatter=topmatter)
         cache[source] = ((stat.st_mtime_ns, stat.st_size), page)
 
 
@@ -227,8 +228,10 @@ def leave_out_unreadable_pages(app: Sphinx, env: BuildEnvironment, docnames: lis
     """Take each page to be read that is not UTF-8 out of the read: Sphinx itself would stop
     with a traceback. The whole-site check reports it, and it stays out until it is fixed."""
     env.docplan_unreadable = {}  # absolute path -> (line, reason)
+    env.docplan_sources = {}  # docname -> the path Sphinx reads it from, for _keep_page
     for docname in list(docnames):
         path = Path(env.doc2path(docname))
+        env.docplan_sources[docname] = str(path)
         try:
             read_text(path)
         except UnreadablePage as exc:
