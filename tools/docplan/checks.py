@@ -7,6 +7,7 @@ findings, worded the same way.
 
 from __future__ import annotations
 
+import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,14 +40,17 @@ class Site:
 
             files = list_pages(docs_dir, plain_myst_config())
         root = (docs_dir / plan.root).absolute()
+        prefix = os.path.join(str(root), "")  # the root with one separator after it
+        base = docs_dir / plan.root
         pages: dict[str, PageSource] = {}
         unreadable: dict[str, UnreadablePage] = {}
         seen: set[str] = set()
         for absolute in sorted(Path(p).absolute() for p in files.values()):
-            if not absolute.is_relative_to(root):
+            name = str(absolute)  # a string test per page: Path's relative_to builds two Paths
+            if not name.startswith(prefix):
                 continue
-            relative = absolute.relative_to(root).as_posix()
-            path = docs_dir / plan.root / relative  # as every finding names it
+            relative = name[len(prefix):].replace(os.sep, "/")
+            path = base / relative  # as every finding names it
             key = str(path)
             seen.add(key)
             try:

@@ -363,8 +363,9 @@ _CODE_SPAN = re.compile(r"`([^`]*)`")
 
 
 def _plain_heading(text: str) -> str:
-    text = _ANCHOR.sub("", text)  # explicit anchor
-    return _CODE_SPAN.sub(r"\1", text).strip()
+    if "{#" in text:
+        text = _ANCHOR.sub("", text)  # explicit anchor
+    return (_CODE_SPAN.sub(r"\1", text) if "`" in text else text).strip()
 
 
 # -- Front matter ------------------------------------------------------------------------------

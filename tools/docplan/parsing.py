@@ -146,6 +146,9 @@ def _reject_anchors(text: str, loader: type, problems: _Problems) -> bool:
     return found
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 def _to_value(node: yaml.Node, problems: _Problems) -> Value:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -168,6 +171,8 @@ def _to_value(node: yaml.Node, problems: _Problems) -> Value:
         return Value(mapping, line)
     if isinstance(node, yaml.SequenceNode):
         return Value([_to_value(item, problems) for item in node.value], line)
+    if node.tag == _STR:
+        return Value(node.value, line)  # what the constructor would return, without making one
     try:
         data = yaml.constructor.SafeConstructor().construct_object(node)
     except yaml.YAMLError:
