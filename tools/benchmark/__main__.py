@@ -21,8 +21,8 @@ from . import real_site, scale
 def main(argv: list[str] | None = None) -> int:
     os.environ["NO_COLOR"] = "1"  # the script parses Sphinx's output; CI=true would colour it
     parser = argparse.ArgumentParser(prog="python -m benchmark", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=3, help="repetitions per figure on the real site (median)")
-    parser.add_argument("--scale-runs", type=int, default=2, help="repetitions per figure on the synthetic sites")
+    parser.add_argument("--runs", type=int, default=5, help="repetitions per figure on the real site")
+    parser.add_argument("--scale-runs", type=int, default=4, help="repetitions per figure on the synthetic sites")
     parser.add_argument("--sizes", type=int, nargs="*", default=list(scale.SIZES),
                         help="synthetic site sizes in pages (default: 500 2000); none to skip")
     parser.add_argument("--scale-only", action="store_true", help="only the synthetic sites")
@@ -85,14 +85,14 @@ def real_site_rows(runs: int) -> list[tuple[str, str, str]]:
         largest_name = pages[-1].relative_to(html).as_posix()
     RAW.update(cold=cold, incremental=inc, docplan_check=check, live_preview=live, hub=hub, largest=largest)
     overhead = cold["with_cpu"] / cold["without_cpu"] - 1
-    edit_ratio = inc["edit_with"] / inc["edit_without"]
+    edit_ratio = inc["edit_with_cpu"] / inc["edit_without_cpu"]
     return [
         ("cold build, with / without docplan", f"{cold['with']:.2f} s / {cold['without']:.2f} s", ""),
         ("docplan overhead on a cold build (CPU)", f"{overhead:+.1%}", _budget(overhead <= 0.03, "<= +3%")),
         ("cold build, -j 2", f"{cold['parallel']:.2f} s", f"{cold['with'] / cold['parallel']:.2f}x serial"),
         ("no-op rebuild, with / without docplan", f"{inc['noop_with']:.2f} s / {inc['noop_without']:.2f} s", ""),
-        ("one-page edit, with / without docplan", f"{inc['edit_with']:.2f} s / {inc['edit_without']:.2f} s",
-         _budget(edit_ratio <= 1.10, "within 10%")),
+        ("one-page edit, with / without docplan (wall)", f"{inc['edit_with']:.2f} s / {inc['edit_without']:.2f} s", ""),
+        ("one-page edit, docplan overhead (CPU)", f"{edit_ratio - 1:+.1%}", _budget(edit_ratio <= 1.10, "within 10%")),
         ("one-page edit: pages re-read / written", f"{inc['edit_reads']} / {inc['edit_writes']}",
          _budget(inc["edit_reads"] == 1 and inc["edit_writes"] <= 3, "1 / <= 3")),
         ("docplan check (whole process), wall / CPU", f"{check['wall']:.2f} s / {check['cpu']:.2f} s",
