@@ -9,6 +9,7 @@ site. Sites are built in process with ``sphinx.testing``.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -166,9 +167,12 @@ def test_pages_show_their_badge_and_job_and_the_build_writes_only_its_output(mak
     assert app.statuscode == 0
     assert tree_digest(path, exclude="_build") == before
     html = (path / "_build/html/guide/topic/facts.html").read_text()
-    assert ('<p class="docplan-meta"><span class="docplan-badge docplan-badge-reference">Reference</span> '
+    assert ('<p class="docplan-meta"><span class="docplan-badge docplan-badge-reference no-search">Reference</span> '
             '<span class="docplan-job">Look things up</span></p>') in html
     assert '<link rel="stylesheet" type="text/css" href="../../_static/docplan.css' in html
+    # The badge's label is not in the search index; the job is.
+    index = json.loads((path / "_build/html/searchindex.js").read_text().removeprefix("Search.setIndex(")[:-1])
+    assert "look" in index["terms"] and "refer" not in index["terms"]  # stems of "Look" and "Reference"
 
 
 def test_the_stylesheet_follows_the_plans_content_types(make_app, site):

@@ -254,8 +254,9 @@ def add_badge_and_job(app: Sphinx, doctree: nodes.document) -> None:
     content_type = plan.content_types.get(declared) if isinstance(declared, str) else None
     meta = nodes.paragraph(classes=["docplan-meta"])
     if content_type:
+        # "no-search": Sphinx's search index skips it; the label is on every page of its type.
         meta += nodes.inline(content_type.label, content_type.label,
-                             classes=["docplan-badge", badge_class(content_type.name)])
+                             classes=["docplan-badge", badge_class(content_type.name), "no-search"])
         meta += nodes.Text(" ")  # so copied text and search snippets read "How-to Speed up ..."
     meta += nodes.inline(entry.jtbd, entry.jtbd, classes=["docplan-job"])
     section.insert(1, meta)
@@ -294,7 +295,9 @@ def add_next_steps(app: Sphinx, doctree: nodes.document) -> None:
     section = next(iter(doctree.findall(nodes.section)), None)
     if not steps or section is None:
         return
-    box = nodes.container(classes=["docplan-next"])
+    # Not indexed for search ("no-search"): the box names the next page, which would make this
+    # page a match for that page's title.
+    box = nodes.container(classes=["docplan-next", "no-search"])
     box += nodes.rubric("Next step", "Next step")
     for step in steps:
         para = nodes.paragraph(classes=["docplan-next-step", f"docplan-path-{step.path.id}"])
