@@ -2,11 +2,9 @@
 docplan, incremental and no-op rebuilds, ``docplan check``, the live preview's
 save-to-served time, and page weight.
 
-Runs that are compared are interleaved, so the machine's load affects both
-sides. docplan's overhead compares CPU time (see runner), the least of each
-side's runs: on a shared machine other work only ever adds to a run, so the
-least disturbed run is the closest to the build's own cost. Wall-clock figures
-are medians.
+Runs that are compared are interleaved in pairs, so the machine's load affects
+both sides. docplan's overhead compares CPU time (see runner): the median of
+the pairs' ratios (``runner.paired_overhead``). Other figures are medians.
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .runner import PYTHON, docplan_check, reads_writes, sphinx
+from .runner import PYTHON, docplan_check, interleaved, paired_overhead, reads_writes, sphinx
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITED_PAGE = "docs/training/datasets/validate-format.md"
@@ -47,15 +45,18 @@ def without_docplan(site: Path) -> str:
 def cold_builds(site: Path, runs: int) -> dict[str, float]:
     others = without_docplan(site)
     times: dict[str, list[float]] = {k: [] for k in ("with", "without", "with_cpu", "without_cpu", "parallel")}
-    for _ in range(runs):  # interleaved, so load changes hit both sides
-        with_ = sphinx(site, "_b/with", "-E", "-q")
-        without = sphinx(site, "_b/without", "-E", "-q", without=others)
+    for n in range(runs):  # interleaved, so load changes hit both sides
+        with_, without = interleaved(n, lambda: sphinx(site, "_b/with", "-E", "-q"),
+                                     lambda: sphinx(site, "_b/without", "-E", "-q", without=others))
         times["with"].append(with_.wall)
         times["with_cpu"].append(with_.cpu)
         times["without"].append(without.wall)
         times["without_cpu"].append(without.cpu)
         times["parallel"].append(sphinx(site, "_b/par", "-E", "-q", "-j", "2").wall)
-    return {k: (min(v) if k.endswith("_cpu") else statistics.median(v)) for k, v in times.items()}
+    summary = {k: statistics.median(v) for k, v in times.items()}
+    summary["overhead"] = paired_overhead(times["with_cpu"], times["without_cpu"])
+    summary["runs"] = times
+    return summary
 
 
 def incremental(site: Path, runs: int) -> dict[str, object]:
@@ -69,7 +70,7 @@ def incremental(site: Path, runs: int) -> dict[str, object]:
     for out, without, _ in variants:
         sphinx(site, out, without=without)  # make sure the environment is current
     for n in range(runs):
-        for out, without, label in variants:
+        for out, without, label in variants if n % 2 == 0 else variants[::-1]:  # ABBA, as interleaved()
             results[f"noop_{label}"].append(sphinx(site, out, without=without).wall)
             page.write_text(original + f"\nEdited for the benchmark, run {n}.\n")
             run = sphinx(site, out, without=without)
@@ -78,7 +79,8 @@ def incremental(site: Path, runs: int) -> dict[str, object]:
             counts[label] = reads_writes(run.output)
             page.write_text(original)
             sphinx(site, out, without=without)
-    summary = {k: (min(v) if k.endswith("_cpu") else statistics.median(v)) for k, v in results.items()}
+    summary = {k: statistics.median(v) for k, v in results.items()}
+    summary["edit_overhead"] = paired_overhead(results["edit_with_cpu"], results["edit_without_cpu"])
     summary["edit_reads"], summary["edit_writes"] = counts["with"]
     return summary
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,3 +60,21 @@ def reads_writes(output: str) -> tuple[int, int]:
 
 def docplan_check(site: Path, docs: str = "docs") -> Run:
     return timed([DOCPLAN, "--docs", docs, "--conf", "conf.py", "check"], site)
+
+
+def paired_overhead(with_cpu: list[float], without_cpu: list[float]) -> float:
+    """docplan's overhead from pairs of builds run back to back: the median of each pair's
+    ratio, less one. The machine's speed drifts from minute to minute; within a pair it
+    hardly does, so each ratio compares like with like, and the median ignores a pair that
+    another process disturbed."""
+    return statistics.median(w / wo for w, wo in zip(with_cpu, without_cpu, strict=True)) - 1
+
+
+def interleaved(run: int, with_: Callable[[], Run], without: Callable[[], Run]) -> tuple[Run, Run]:
+    """Run ``with_`` and ``without`` back to back, alternating which goes first (ABBA), so that
+    whatever favours the first or second build of a pair favours both sides alike."""
+    if run % 2:
+        second = without()
+        return with_(), second
+    first = with_()
+    return first, without()

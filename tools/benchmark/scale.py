@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .runner import PYTHON, docplan_check, reads_writes, sphinx
+from .runner import PYTHON, docplan_check, interleaved, paired_overhead, reads_writes, sphinx
 from .synthetic import WITHOUT_DOCPLAN, write_site
 
 SIZES = (500, 2000)
@@ -48,15 +48,15 @@ def measure(pages: int, runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         site = write_site(Path(tmp) / "site", pages)
         cold: dict[str, list[float]] = {"with": [], "without": [], "with_cpu": [], "without_cpu": []}
-        for _ in range(runs):  # interleaved, so load changes hit both sides
-            with_ = sphinx(site, "_b/with", "-E", "-q")
-            without = sphinx(site, "_b/without", "-E", "-q", without=WITHOUT_DOCPLAN)
+        for n in range(runs):  # interleaved, so load changes hit both sides
+            with_, without = interleaved(n, lambda: sphinx(site, "_b/with", "-E", "-q"),
+                                         lambda: sphinx(site, "_b/without", "-E", "-q", without=WITHOUT_DOCPLAN))
             for label, run in (("with", with_), ("without", without)):
                 cold[label].append(run.wall)
                 cold[f"{label}_cpu"].append(run.cpu)
-        # CPU: the least disturbed run of each side (see real_site); wall clock: the median.
-        result = {f"cold_{k}": (min(v) if k.endswith("_cpu") else statistics.median(v)) for k, v in cold.items()}
-        result["overhead"] = result["cold_with_cpu"] / result["cold_without_cpu"] - 1
+        result = {f"cold_{k}": statistics.median(v) for k, v in cold.items()}
+        result["cold_runs"] = cold
+        result["overhead"] = paired_overhead(cold["with_cpu"], cold["without_cpu"])
         shares = [hook_share(site, f"_b/hooks{n}") for n in range(runs)]
         inside = min(shares, key=lambda s: s["docplan"] / s["build"])  # the least disturbed run
         result["hooks_cpu"], result["hooks_build_cpu"] = inside["docplan"], inside["build"]
