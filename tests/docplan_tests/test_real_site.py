@@ -45,7 +45,7 @@ def test_the_build_output_holds_the_matrix_report_and_every_badge(real_build):
     css = (html / "_static" / "docplan.css").read_text()
     for page in pages:  # each planned page shows the badge of its type, which the stylesheet styles
         out = html / (page["page"].removesuffix(".md") + ".html")
-        badge = re.search(r'<span class="docplan-badge (docplan-badge-[\w-]+)">', out.read_text())
+        badge = re.search(r'<span class="docplan-badge (docplan-badge-[\w-]+) no-search">', out.read_text())
         assert badge, f"{out}: no content-type badge"
         assert f".{badge[1]} {{" in css, f"{badge[1]} has no rule in docplan.css"
 
