@@ -26,6 +26,7 @@ class Site:
     docs_dir: Path
     pages: dict[str, PageSource]  # plan-relative path ("datasets/index.md") -> source
     unreadable: dict[str, UnreadablePage]  # plan-relative path -> why it could not be read
+    prose: bool = True  # the pages were read with their prose, for the prose checks
 
     @classmethod
     def scan(cls, plan: Plan, docs_dir: Path, files: dict[str, Path] | None = None,
@@ -69,7 +70,7 @@ class Site:
         if cache is not None:
             for stale in set(cache) - seen:
                 del cache[stale]
-        return cls(docs_dir, pages, unreadable)
+        return cls(docs_dir, pages, unreadable, prose)
 
 
     def has(self, relative: str) -> bool:
@@ -82,9 +83,9 @@ def _foreign(path: Path) -> PageSource:
     return PageSource(path, FrontMatter(), [], [], [])
 
 
-def check_site(plan: Plan, site: Site, enforce_phase: int, prose: bool = True) -> list[Finding]:
-    """Every way the pages in ``site`` drift from ``plan``, sorted by location. Without
-    ``prose``, the plan checks only: the prose checks (``PROSE_SUBTYPES``) read every page's
+def check_site(plan: Plan, site: Site, enforce_phase: int) -> list[Finding]:
+    """Every way the pages in ``site`` drift from ``plan``, sorted by location. On a site read
+    without prose, the plan checks only: the prose checks (``PROSE_SUBTYPES``) read every page's
     words and compare every paragraph with every other, which a Sphinx build leaves to
     ``docplan check``."""
     findings: list[Finding] = []
@@ -100,7 +101,7 @@ def check_site(plan: Plan, site: Site, enforce_phase: int, prose: bool = True) -
         findings += check_placeholders(source)
     findings += check_toctrees(plan, site)
     findings += check_path_pages(plan)
-    if prose:
+    if site.prose:
         planned = {page: text for page, text in site_prose(site).items() if plan.page(page)}
         findings += check_prose(plan, planned, lambda page: _page_file(site, plan, page))
     return sorted(set(findings), key=lambda f: (f.path, f.line, f.subtype, f.message))

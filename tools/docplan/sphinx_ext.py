@@ -345,7 +345,7 @@ def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
     if plan is not None:
         with cyclic_gc_paused():
             site = _SITES[app] = _scan(app)
-            findings += check_site(plan, site, env.docplan_enforce_phase, prose=False)
+            findings += check_site(plan, site, env.docplan_enforce_phase)
     # Pages left out of the read that the plan checks did not cover (outside the plan's root).
     covered = {str(Path(f.path).absolute()) for f in findings if f.subtype == "page-unreadable"}
     findings += [unreadable_finding(UnreadablePage(Path(path), line, reason))
