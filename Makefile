@@ -104,8 +104,11 @@ $(FRAMEWORK_ENV)/.installed: $(FRAMEWORK_REQS)
 	|| { rm -rf $(FRAMEWORK_ENV); echo "Could not build $(FRAMEWORK_ENV): the framework loader tests will skip (and fail under CI=true)."; \
 		test "$$CI" != true; }
 
+# pytest-xdist spreads the tests over one worker per core; WORKERS=0 runs them in one process.
+WORKERS ?= auto
+
 test-fast: venv
-	$(BIN)/python -m pytest -m "not browser and not slow"
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not browser and not slow"
 
 test-browser: venv browser-deps
 	$(BIN)/python -m pytest tests/browser tests/livepreview

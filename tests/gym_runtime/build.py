@@ -6,9 +6,12 @@
 
 Steps: make the virtualenv; install ``uv`` into it with pip (from PyPI); write ``uv.toml``;
 install nemo-gym and pytest with that ``uv``, into the shared uv cache that ``gym env start``
-later builds the server virtualenvs from. The release declares ``Requires-Python >= 3.13.14``,
-newer than the 3.13 available here; ``uv.toml`` resolves for that floor (``[pip]
-python-version``) instead of refusing, and forbids interpreter downloads. A stamp file records
+later builds the server virtualenvs from. Both are installed with their bytecode compiled: the
+tests run with ``PYTHONDONTWRITEBYTECODE=1``, and without ``.pyc`` files every ``gym`` command
+spends seconds compiling its imports (scipy, pandas, openai) from source again. The release
+declares ``Requires-Python >= 3.13.14``, newer than the 3.13 available here; ``uv.toml``
+resolves for that floor (``[pip] python-version``) instead of refusing, and forbids
+interpreter downloads. A stamp file records
 what was installed; a matching stamp makes the build a no-op. Any failure removes the partial
 runtime and exits 1 with the reason, so the tests that need it skip and say why.
 """
@@ -45,7 +48,7 @@ def run(*command: str | Path, env: dict | None = None) -> None:
 
 def build(python: Path, dest: Path) -> str:
     version = pinned_version()
-    stamp = f"nemo-gym=={version} uv=={UV_VERSION}"
+    stamp = f"nemo-gym=={version} uv=={UV_VERSION} bytecode"
     if (dest / ".installed").is_file() and (dest / ".installed").read_text().strip() == stamp:
         return f"{dest} is up to date ({stamp})"
     floor = requires_python_floor(version)
@@ -55,7 +58,7 @@ def build(python: Path, dest: Path) -> str:
     run(dest / "bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"uv=={UV_VERSION}")
     (dest / "uv.toml").write_text(uv_toml(floor))
     env = {**os.environ, "UV_CONFIG_FILE": str(dest / "uv.toml"), "UV_CACHE_DIR": str(dest / "uv-cache")}
-    run(dest / "bin/uv", "pip", "install", "--quiet", "--python", dest / "bin/python",
+    run(dest / "bin/uv", "pip", "install", "--quiet", "--compile-bytecode", "--python", dest / "bin/python",
         f"nemo-gym=={version}", "pytest", env=env)
     (dest / ".installed").write_text(stamp + "\n")
     return f"Installed {stamp} into {dest}"

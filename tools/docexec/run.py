@@ -89,16 +89,21 @@ def run_page(page: Path, docs: Path, environment: Environment,
 
 def write_report(results: list[BlockResult], path: Path, root: Path) -> dict:
     """Write the report list and return the totals."""
+    return write_entries([r.as_report(root) for r in results], path)
+
+
+def write_entries(entries: list[dict], path: Path) -> dict:
+    """Write report entries (``BlockResult.as_report``) and return their totals."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    entries = [r.as_report(root) for r in results]
     path.write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")
-    return totals(results)
+    return totals(entries)
 
 
-def totals(results: list[BlockResult]) -> dict:
-    executed = sum(r.status == "executed" for r in results)
-    failed = sum(bool(r.failures) for r in results)
-    total = len(results)
+def totals(entries: list[dict]) -> dict:
+    """Counts over report entries; they, not the results, cross from a test worker's process."""
+    executed = sum(e["status"] == "executed" for e in entries)
+    failed = sum(e["status"] == "executed" and not e["passed"] for e in entries)
+    total = len(entries)
     return {"total": total, "executed": executed, "skipped": total - executed, "failed": failed,
             "executed_share": executed / total if total else 0.0}
 
