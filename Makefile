@@ -67,7 +67,7 @@ lint: venv
 
 test: venv lint browser-deps gym-runtime framework-env
 	NEMO_GYM_PYTHON=$$(test -x $(GYM_RUNTIME)/bin/python && echo $(abspath $(GYM_RUNTIME))/bin/python) \
-		$(BIN)/python -m pytest
+		$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup --durations=15
 
 # A Python 3.13+ environment with the pinned nemo-gym release installed, for the tests that
 # run NeMo Gym itself: its verifier servers, its report code, and `gym env start` / `gym eval
@@ -105,6 +105,7 @@ $(FRAMEWORK_ENV)/.installed: $(FRAMEWORK_REQS)
 		test "$$CI" != true; }
 
 # pytest-xdist spreads the tests over one worker per core; WORKERS=0 runs them in one process.
+# --dist loadgroup keeps the pages of a topic on one worker (tests/docexec_tests/test_console_blocks.py).
 WORKERS ?= auto
 
 test-fast: venv

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -13,8 +15,9 @@ import pytest
 from accuracy.gym_release import ReleaseUnavailable, pinned_version, release_dir
 
 # make_app and friends, for the tests that build small fixture sites in process; the real
-# NeMo Gym runtime and the stand-in policy (gym_runtime/fixtures.py), for every test module.
-pytest_plugins = ["sphinx.testing.fixtures", "gym_runtime.fixtures"]
+# NeMo Gym runtime and the stand-in policy (gym_runtime/fixtures.py), for every test module;
+# the docs-exec report, whose hooks must also run on the pytest-xdist controller.
+pytest_plugins = ["sphinx.testing.fixtures", "gym_runtime.fixtures", "docexec_tests.report"]
 
 # Sphinx colours its output when CI=true; the tests read that output, so keep it plain.
 os.environ["NO_COLOR"] = "1"
@@ -81,9 +84,26 @@ class RealBuild:
 
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory) -> RealBuild:
-    """The real site, built once per session with -W from the repository's own docs into a
-    temporary directory; the build tests and the browser tests both read it."""
-    out = tmp_path_factory.mktemp("real")
+    """The real site, built once per test run with -W from the repository's own docs into a
+    temporary directory; the build tests and the browser tests both read it.
+
+    Under pytest-xdist the workers share one build: the first to take the lock builds it and
+    records the result beside it, and the others read that record."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = shared / "real"
+    record = out / "build.json"
+    with open(shared / "real.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not record.is_file():
+            _build_real_site(out, record)
+    saved = json.loads(record.read_text(encoding="utf-8"))
+    result = subprocess.CompletedProcess(saved["args"], saved["returncode"], saved["stdout"], saved["stderr"])
+    return RealBuild(result, out / "html", saved["docs_digest_before"])
+
+
+def _build_real_site(out: Path, record: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     before = tree_digest(DOCS)
     # The 404 page links from the site root; the browser tests serve the site at "/".
     env = {**os.environ, "DOCS_SITE_ROOT": "/"}
@@ -91,4 +111,5 @@ def real_build(tmp_path_factory) -> RealBuild:
         [sys.executable, "-m", "sphinx", "-c", str(ROOT), "-W", "--keep-going", "-q", "-b", "html",
          "-d", str(out / "doctrees"), str(DOCS), str(out / "html")],
         cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
-    return RealBuild(result, out / "html", before)
+    record.write_text(json.dumps({"args": result.args, "returncode": result.returncode, "stdout": result.stdout,
+                                  "stderr": result.stderr, "docs_digest_before": before}), encoding="utf-8")

@@ -12,13 +12,24 @@ from docexec.run import load_sandboxes, run_page
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PAGES = [p for p in sorted(DOCS.rglob("*.md")) if console_blocks(p)]
+
+
+def _topic(page: Path) -> str:
+    """The page's topic directory (``training/datasets``), or its own directory."""
+    return "/".join(page.relative_to(DOCS).parts[:2]) if page.parent != DOCS / "training" else "training"
+
+
+# Under pytest-xdist (--dist loadgroup) a topic's pages run on one worker, in page order, so
+# neighbouring pages still share the servers they start (tools/docexec/servers.py).
+PAGE_PARAMS = [pytest.param(p, id=p.relative_to(DOCS).as_posix(), marks=pytest.mark.xdist_group(_topic(p)))
+               for p in PAGES]
 # The least share of console blocks that must run here (171 of 241 do): the goal, 0.70.
 # This floor only rises.
 EXECUTED_SHARE = 0.70
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(DOCS).as_posix() for p in PAGES])
+@pytest.mark.parametrize("page", PAGE_PARAMS)
 def test_console_blocks_print_what_the_page_shows(page, exec_environment, exec_results, exec_retries):
     sandboxes = load_sandboxes()
     results = run_page(page, DOCS, exec_environment, sandboxes)

@@ -238,6 +238,16 @@ class GymServers:
             time.sleep(0.5)
         raise AssertionError(f"gym env start was not ready within {timeout:.0f}s\n{self.log()[-6000:]}")
 
+    def log_when(self, condition, timeout: float = 60) -> str:
+        """The log, once ``condition(log)`` holds or ``timeout`` passes: what the servers print
+        after the ready line (their list) arrives a moment later, later still on a loaded machine."""
+        deadline = time.monotonic() + timeout
+        log = self.log()
+        while not condition(log) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            log = self.log()
+        return log
+
     def stop(self, timeout: float = 30) -> None:
         """Ctrl-C, as a user stops it; then SIGTERM and SIGKILL to anything of this run still alive."""
         if self.process.poll() is None:

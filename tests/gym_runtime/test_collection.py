@@ -160,11 +160,11 @@ def mcqa_runs(servers, gym_sandbox, background):
 
 def test_env_start_serves_every_server_and_status_lists_them(servers):
     sandbox, started = servers
-    log = started.log()
-    assert "All 7 / 7 servers ready!" in log
     names = ("example_single_tool_call", "example_single_tool_call_simple_agent",
              "example_single_tool_call_environment_server", "mcqa", "mcqa_simple_agent", "mcqa_environment_server",
              "policy_model")
+    log = started.log_when(lambda log: all(f"] {name} (" in log for name in names))
+    assert "All 7 / 7 servers ready!" in log
     for name in names:
         assert f"] {name} (" in log, f"{name} missing from the server list\n{log[-3000:]}"
     status = run("env-status", sandbox, "env", "status").stdout
