@@ -65,6 +65,10 @@ linkcheck: venv
 lint: venv
 	$(BIN)/ruff check .
 
+# pytest-xdist spreads the tests over one worker per core; WORKERS=0 runs them in one process.
+# --dist loadgroup keeps the pages of a topic on one worker (tests/docexec_tests/test_console_blocks.py).
+WORKERS ?= auto
+
 test: venv lint browser-deps gym-runtime framework-env
 	NEMO_GYM_PYTHON=$$(test -x $(GYM_RUNTIME)/bin/python && echo $(abspath $(GYM_RUNTIME))/bin/python) \
 		$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup --durations=15
@@ -103,10 +107,6 @@ $(FRAMEWORK_ENV)/.installed: $(FRAMEWORK_REQS)
 		--no-deps -r tests/framework_drivers/requirements-nodeps.txt && touch $@ \
 	|| { rm -rf $(FRAMEWORK_ENV); echo "Could not build $(FRAMEWORK_ENV): the framework loader tests will skip (and fail under CI=true)."; \
 		test "$$CI" != true; }
-
-# pytest-xdist spreads the tests over one worker per core; WORKERS=0 runs them in one process.
-# --dist loadgroup keeps the pages of a topic on one worker (tests/docexec_tests/test_console_blocks.py).
-WORKERS ?= auto
 
 test-fast: venv
 	$(BIN)/python -m pytest -n $(WORKERS) -m "not browser and not slow"

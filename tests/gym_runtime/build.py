@@ -11,9 +11,9 @@ tests run with ``PYTHONDONTWRITEBYTECODE=1``, and without ``.pyc`` files every `
 spends seconds compiling its imports (scipy, pandas, openai) from source again. The release
 declares ``Requires-Python >= 3.13.14``, newer than the 3.13 available here; ``uv.toml``
 resolves for that floor (``[pip] python-version``) instead of refusing, and forbids
-interpreter downloads. A stamp file records
-what was installed; a matching stamp makes the build a no-op. Any failure removes the partial
-runtime and exits 1 with the reason, so the tests that need it skip and say why.
+interpreter downloads. A stamp file records what was installed; a matching stamp makes the
+build a no-op. Any failure removes the partial runtime and exits 1 with the reason, so the
+tests that need it skip and say why.
 """
 
 from __future__ import annotations
