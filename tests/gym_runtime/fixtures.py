@@ -5,9 +5,12 @@
 - ``gym_runtime``: the :class:`~tests.gym_runtime.runtime.GymRuntime` (skips when none is built).
 - ``standin_policy``: the deterministic policy endpoint, serving on a free loopback port for the
   whole session (``.base_url`` ends in ``/v1``; ``.answer_key.add_file(path)`` teaches it more tasks).
+- ``ray_cluster``: the :class:`~tests.gym_runtime.runtime.RayCluster` every sandbox's commands
+  join, started once per test process.
 - ``gym_sandbox``: a factory ``gym_sandbox(name)`` of :class:`~tests.gym_runtime.runtime.Sandbox`
   directories with the runtime's ``env.yaml`` (free head-server port, policy URL, shared server
-  venvs); ``sandbox.gym(...)`` runs a command, ``sandbox.start(...)`` starts servers.
+  venvs) that join ``ray_cluster``; ``sandbox.gym(...)`` runs a command, ``sandbox.start(...)``
+  starts servers.
 - ``gym_servers``: a factory ``gym_servers(name, *env_start_args)`` that starts ``gym env start``
   in a new sandbox, waits until every server is ready and returns ``(sandbox, servers)``. The
   same name and arguments return the already-running servers. Everything is stopped at session end.
@@ -24,7 +27,7 @@ from collections.abc import Iterator
 import pytest
 
 from . import policy
-from .runtime import GymRuntime, GymServers, RuntimeUnavailable, Sandbox, find_runtime, free_port
+from .runtime import GymRuntime, GymServers, RayCluster, RuntimeUnavailable, Sandbox, find_runtime, free_port
 
 # The first start builds the server virtualenvs from PyPI; later starts reuse them.
 FIRST_START_TIMEOUT = float(os.environ.get("GYM_RUNTIME_START_TIMEOUT", "900"))
@@ -52,11 +55,24 @@ def standin_policy(gym_runtime: GymRuntime) -> Iterator[policy.StandinServer]:
 
 
 @pytest.fixture(scope="session")
-def gym_sandbox(gym_runtime, standin_policy, tmp_path_factory) -> Iterator:
+def ray_cluster(gym_runtime) -> Iterator[RayCluster]:
+    try:
+        cluster = RayCluster.start(gym_runtime)
+    except RuntimeUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def gym_sandbox(gym_runtime, standin_policy, ray_cluster, tmp_path_factory) -> Iterator:
     made: list[Sandbox] = []
 
     def make(name: str) -> Sandbox:
-        sandbox = Sandbox(gym_runtime, tmp_path_factory.mktemp(name), free_port(), standin_policy.base_url)
+        sandbox = Sandbox(gym_runtime, tmp_path_factory.mktemp(name), free_port(), standin_policy.base_url,
+                          ray=ray_cluster)
         made.append(sandbox)
         return sandbox
 

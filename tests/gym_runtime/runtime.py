@@ -10,7 +10,10 @@ builds one virtualenv per server with ``uv``; this module points it at:
   ``requires-python`` accepts the older 3.13 found here;
 - a shared ``uv_venv_dir``/``uv_cache_dir`` under the runtime, so server environments are
   built once and reused by every sandbox (``skip_venv_if_present``);
-- a private Ray temp dir, loopback-only Ray, and a head server on a free loopback port.
+- a private Ray temp dir, loopback-only Ray, and a head server on a free loopback port;
+- one Ray head node per test process (:class:`RayCluster`) that every start joins through
+  ``RAY_ADDRESS``, as ``gym env start`` does on a machine where ``ray start`` has run: a start
+  then connects in a second instead of starting Ray's processes for 10 to 15 seconds.
 
 Every process a run starts carries a marker in its environment; :meth:`GymServers.stop`
 ends exactly those processes, including Ray workers that leave the process group.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -146,6 +150,7 @@ class Sandbox:
     head_port: int
     policy_url: str | None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    ray: RayCluster | None = None  # the running Ray cluster its commands join, if any
     ray_tmpdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ngr")))
     _commands: int = 0
 
@@ -161,7 +166,12 @@ class Sandbox:
 
     @property
     def environ(self) -> dict[str, str]:
-        return self.runtime.environ(self.ray_tmpdir, self.run_id)
+        return self._environ(self.run_id)
+
+    def _environ(self, marker: str) -> dict[str, str]:
+        if self.ray is None:
+            return self.runtime.environ(self.ray_tmpdir, marker)
+        return self.runtime.environ(self.ray.tmpdir, marker, self.ray.variables())
 
     def gym(self, *args: str, timeout: float = 180, check: bool = True) -> subprocess.CompletedProcess:
         """Run one ``gym`` command to completion in the sandbox; output is returned as text.
@@ -174,7 +184,7 @@ class Sandbox:
         marker = f"{self.run_id}-cmd{self._commands}"
         with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
             process = subprocess.Popen(
-                [str(self.runtime.gym), *args], cwd=self.path, env=self.runtime.environ(self.ray_tmpdir, marker),
+                [str(self.runtime.gym), *args], cwd=self.path, env=self._environ(marker),
                 stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
             )
             try:
@@ -211,6 +221,74 @@ class Sandbox:
     def cleanup(self) -> None:
         kill_marked(self.run_id)
         shutil.rmtree(self.ray_tmpdir, ignore_errors=True)
+
+
+@dataclass
+class RayCluster:
+    """A local Ray head node (``ray start --head``) that gym commands join through ``RAY_ADDRESS``.
+
+    It listens on loopback only, keeps its files in a private temp dir, runs no dashboard, and
+    accepts only clients that hold its token (Ray's token authentication, with a token of its
+    own rather than the one in ``~/.ray``). Its processes carry their own run marker, so
+    :meth:`stop` ends exactly them; Ray's own ``ray stop`` would end every cluster on the machine.
+    """
+
+    process: subprocess.Popen
+    address: str
+    token: str
+    tmpdir: Path
+    run_id: str
+    log_path: Path
+
+    @classmethod
+    def start(cls, runtime: GymRuntime, timeout: float = 180) -> RayCluster:
+        tmpdir = Path(tempfile.mkdtemp(prefix="ngray"))
+        run_id, token = uuid.uuid4().hex, secrets.token_hex(32)
+        address = f"127.0.0.1:{free_port()}"
+        log_path = tmpdir / "ray-start.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [str(runtime.root / "bin" / "ray"), "start", "--head", "--block", "--disable-usage-stats",
+                 "--node-ip-address=127.0.0.1", f"--port={address.rsplit(':', 1)[1]}",
+                 "--include-dashboard=false"],
+                env=runtime.environ(tmpdir, run_id, cls._auth(token)), stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True)
+        cluster = cls(process, address, token, tmpdir, run_id, log_path)
+        deadline = time.monotonic() + timeout
+        while "Ray runtime started" not in cluster.log():
+            if process.poll() is not None or time.monotonic() > deadline:
+                log = cluster.log()
+                cluster.stop()
+                raise RuntimeUnavailable(f"`ray start --head` did not start within {timeout:.0f} s:\n{log[-3000:]}")
+            time.sleep(0.2)
+        return cluster
+
+    @staticmethod
+    def _auth(token: str) -> dict[str, str]:
+        return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token}
+
+    def variables(self) -> dict[str, str]:
+        """What a gym command needs to join this cluster."""
+        return {"RAY_ADDRESS": self.address, **self._auth(self.token)}
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # --block: SIGTERM stops the node's processes
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+        kill_marked(self.run_id)
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
 @dataclass

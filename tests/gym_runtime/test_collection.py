@@ -337,3 +337,13 @@ def test_eval_run_serve_mode_collates_the_split_starts_and_stops_its_servers(ser
     for row in rollouts:
         assert row["reward"] == expected[row["_ng_task_index"]]
     assert "Finished rollout collection!" in result.stdout
+
+
+def test_env_start_joins_the_ray_cluster_that_ray_address_names(servers, ray_cluster):
+    """configuration/resource-allocation.md: with ``RAY_ADDRESS`` set, Ray joins that cluster, and
+    the start still prints its usual lines with that cluster's address."""
+    _, started = servers
+    log = started.log()
+    assert "NeMo Gym is starting a new Ray cluster..." in log
+    assert f"Started Ray cluster at {ray_cluster.address}" in log
+    assert "Connected to Ray cluster" in log and "Started a local Ray instance" not in log

@@ -67,7 +67,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", pages_with_changed_entries)
     app.connect("env-before-read-docs", leave_out_unreadable_pages)
     app.add_directive("reader-paths", ReaderPaths)
-    app.connect("doctree-read", add_badge_and_job)
+    # At write time, not read time: the line is then neither pickled with the doctree nor walked by
+    # every transform, a cost that grows with the site (make bench).
+    app.connect("doctree-resolved", add_badge_and_job)
     app.connect("doctree-read", add_next_steps)
     app.connect("env-updated", check_whole_site)
     # Before sphinxext-opengraph (priority 500), which reads the description offered here.
@@ -240,17 +242,17 @@ def leave_out_unreadable_pages(app: Sphinx, env: BuildEnvironment, docnames: lis
             env.project.docnames.discard(docname)
 
 
-def add_badge_and_job(app: Sphinx, doctree: nodes.document) -> None:
+def add_badge_and_job(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Show the content type (from the front matter) and the job (from the plan) under the title."""
     env = app.env
     plan: Plan | None = env.docplan_plan
-    entry = plan.by_docname(env.docname) if plan else None
+    entry = plan.by_docname(docname) if plan else None
     if entry is None:
         return
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None or not section.children or not isinstance(section[0], nodes.title):
         return
-    declared = env.metadata.get(env.docname, {}).get("content_type")
+    declared = env.metadata.get(docname, {}).get("content_type")
     content_type = plan.content_types.get(declared) if isinstance(declared, str) else None
     meta = nodes.paragraph(classes=["docplan-meta"])
     if content_type:
