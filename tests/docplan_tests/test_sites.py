@@ -148,7 +148,7 @@ def test_editing_one_plan_entry_rereads_only_that_page(make_app, site):
     read, _ = reads_and_writes(app.status.getvalue())
     assert read == 1
     html = (path / "_build/html/guide/topic/do-it.html").read_text()
-    assert '<span class="docplan-job">Do the thing well</span>' in html
+    assert '<span class="docplan-job no-search">Do the thing well</span>' in html
     assert '<meta name="description" content="Do the thing well" />' in html
 
 
@@ -168,11 +168,12 @@ def test_pages_show_their_badge_and_job_and_the_build_writes_only_its_output(mak
     assert tree_digest(path, exclude="_build") == before
     html = (path / "_build/html/guide/topic/facts.html").read_text()
     assert ('<p class="docplan-meta"><span class="docplan-badge docplan-badge-reference no-search">Reference</span> '
-            '<span class="docplan-job">Look things up</span></p>') in html
+            '<span class="docplan-job no-search">Look things up</span></p>') in html
     assert '<link rel="stylesheet" type="text/css" href="../../_static/docplan.css' in html
-    # The badge's label is not in the search index; the job is.
+    # Neither the badge's label nor the job is in the search index; the page's own words are.
     index = json.loads((path / "_build/html/searchindex.js").read_text().removeprefix("Search.setIndex(")[:-1])
-    assert "look" in index["terms"] and "refer" not in index["terms"]  # stems of "Look" and "Reference"
+    assert "look" not in index["terms"] and "refer" not in index["terms"]  # stems of "Look" and "Reference"
+    assert "fact" in index["terms"] | index["titleterms"]  # the page's own words: "Facts."
 
 
 def test_the_stylesheet_follows_the_plans_content_types(make_app, site):
