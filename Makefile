@@ -66,12 +66,14 @@ lint: venv
 	$(BIN)/ruff check .
 
 # pytest-xdist spreads the tests over one worker per core; WORKERS=0 runs them in one process.
-# --dist loadgroup keeps the pages of a topic on one worker (tests/docexec_tests/test_console_blocks.py).
+# --dist worksteal gives each worker a contiguous half of the tests, so neighbouring pages (which
+# may share servers) and a module's tests (its fixtures) mostly stay on one worker, and a worker
+# that runs out takes over the other's remaining tests.
 WORKERS ?= auto
 
 test: venv lint browser-deps gym-runtime framework-env
 	NEMO_GYM_PYTHON=$$(test -x $(GYM_RUNTIME)/bin/python && echo $(abspath $(GYM_RUNTIME))/bin/python) \
-		$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup --durations=15
+		$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal --durations=15
 
 # A Python 3.13+ environment with the pinned nemo-gym release installed, for the tests that
 # run NeMo Gym itself: its verifier servers, its report code, and `gym env start` / `gym eval

@@ -14,15 +14,7 @@ DOCS = ROOT / "docs"
 PAGES = [p for p in sorted(DOCS.rglob("*.md")) if console_blocks(p)]
 
 
-def _topic(page: Path) -> str:
-    """The page's topic directory (``training/datasets``), or its own directory."""
-    return "/".join(page.relative_to(DOCS).parts[:2]) if page.parent != DOCS / "training" else "training"
-
-
-# Under pytest-xdist (--dist loadgroup) a topic's pages run on one worker, in page order, so
-# neighbouring pages still share the servers they start (tools/docexec/servers.py).
-PAGE_PARAMS = [pytest.param(p, id=p.relative_to(DOCS).as_posix(), marks=pytest.mark.xdist_group(_topic(p)))
-               for p in PAGES]
+PAGE_PARAMS = [pytest.param(p, id=p.relative_to(DOCS).as_posix()) for p in PAGES]
 # The least share of console blocks that must run here (171 of 241 do): the goal, 0.70.
 # This floor only rises.
 EXECUTED_SHARE = 0.70

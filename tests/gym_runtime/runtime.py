@@ -250,7 +250,10 @@ class RayCluster:
             process = subprocess.Popen(
                 [str(runtime.root / "bin" / "ray"), "start", "--head", "--block", "--disable-usage-stats",
                  "--node-ip-address=127.0.0.1", f"--port={address.rsplit(':', 1)[1]}",
-                 "--include-dashboard=false"],
+                 "--include-dashboard=false",
+                 # Free ports for the two that default to fixed ones (10001, 52365): another test
+                 # process runs a cluster of its own beside this one.
+                 f"--ray-client-server-port={free_port()}", f"--dashboard-agent-listen-port={free_port()}"],
                 env=runtime.environ(tmpdir, run_id, cls._auth(token)), stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True)
         cluster = cls(process, address, token, tmpdir, run_id, log_path)
