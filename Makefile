@@ -68,7 +68,8 @@ lint: venv
 # pytest-xdist spreads the tests over one worker per core; WORKERS=0 runs them in one process.
 # --dist worksteal gives each worker a contiguous half of the tests, so neighbouring pages (which
 # may share servers) and a module's tests (its fixtures) mostly stay on one worker, and a worker
-# that runs out takes over the other's remaining tests.
+# that runs out takes over the other's remaining tests. The pages' console blocks, the longest
+# tests, run first (tests/conftest.py), so none is left to run alone at the end.
 WORKERS ?= auto
 
 test: venv lint browser-deps gym-runtime framework-env

@@ -26,6 +26,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The pages' console blocks run first, in page order: they are the longest tests, and
+    under pytest-xdist's worksteal a long test left for last keeps one worker busy alone.
+    Every other module keeps its place and order, so its fixtures are set up once."""
+    items.sort(key=lambda item: not item.nodeid.startswith(_PAGE_TESTS))
+
+
+_PAGE_TESTS = "tests/docexec_tests/test_console_blocks.py::test_console_blocks_print_what_the_page_shows"
+
+
 @pytest.fixture(scope="session")
 def gym_release() -> Path:
     """The unpacked nemo-gym wheel the docs describe (downloaded once, cached)."""

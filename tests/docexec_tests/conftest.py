@@ -30,6 +30,9 @@ def exec_environment(request) -> Iterator[Environment]:
          # SSL_CERT_*: uv reaches PyPI over TLS to build a server venv on a first start
          if k.startswith(("UV_", "RAY_", "SSL_CERT_")) or k in ("PATH", RUNTIME_MARKER)})
     environment.files["env.yaml"] = (gym.path / "env.yaml").read_text(encoding="utf-8")
+    # `gym env test <workload>` reads no env.yaml, so its uv cache is the project's cache/uv:
+    # linked to the runtime's, it installs from there instead of downloading from PyPI.
+    environment.links["cache/uv"] = gym.runtime.uv_cache_dir
     environment.rewrites.update(documented_rewrites(gym.policy_url, gym.head_port))
     try:
         yield environment

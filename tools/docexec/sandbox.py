@@ -89,6 +89,8 @@ class Environment:
     bin_dir: Path | None = None
     variables: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # project path -> text, e.g. env.yaml
+    # Project paths made links to directories outside the project, such as a shared uv cache.
+    links: dict[str, Path] = field(default_factory=dict)
     # Text replaced in every command before it runs, such as the policy URL a page assumes
     # (http://localhost:8000/v1) -> the local stand-in policy's URL.
     rewrites: dict[str, str] = field(default_factory=dict)
@@ -113,6 +115,10 @@ class PageRun:
         self._state = self._tmp / "state"
         self._state.mkdir()
         (self.project / "examples").symlink_to(environment.root / "examples", target_is_directory=True)
+        for destination, target in environment.links.items():
+            link = self.project / destination
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(target, target_is_directory=True)
         for destination, source in (files or {}).items():
             target = self.project / destination
             target.parent.mkdir(parents=True, exist_ok=True)
