@@ -277,20 +277,8 @@ class RayCluster:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # --block: SIGTERM stops the node's processes
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-        kill_marked(self.run_id)
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        _stop(self.process, self.run_id, signal.SIGTERM)  # --block: SIGTERM stops the node's processes
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
@@ -331,16 +319,21 @@ class GymServers:
 
     def stop(self, timeout: float = 30) -> None:
         """Ctrl-C, as a user stops it; then SIGTERM and SIGKILL to anything of this run still alive."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
-        kill_marked(self.run_id)
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        _stop(self.process, self.run_id, signal.SIGINT, timeout)
+
+
+def _stop(process: subprocess.Popen, run_id: str, first: signal.Signals, timeout: float = 30) -> None:
+    """Send ``first`` and wait; then end every process of the run, and the process itself."""
+    if process.poll() is None:
+        process.send_signal(first)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+    kill_marked(run_id)
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def marked_pids(run_id: str) -> list[int]:
