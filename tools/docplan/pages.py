@@ -149,8 +149,29 @@ def read_text(path: str | Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise UnreadablePage(path, line, f"is not UTF-8 text (byte 0x{data[exc.start]:02x})") from exc
+        raise UnreadablePage(path, *_decode_problem(data, exc)) from exc
+
+
+def unreadable_reason(path: str) -> tuple[int, str] | None:
+    """What :func:`read_text` would raise for the file at ``path``, as (line, reason), or None
+    when it reads; without building the text (a Sphinx build checks every page it reads)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return 1, f"cannot be read: {exc.strerror or exc}"
+    if data.isascii():  # most pages, and far quicker to test than to decode
+        return None
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return _decode_problem(data, exc)
+    return None
+
+
+def _decode_problem(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
+    line = data.count(b"\n", 0, exc.start) + 1
+    return line, f"is not UTF-8 text (byte 0x{data[exc.start]:02x})"
 
 
 def read_page(path: str | Path, config: MdParserConfig | None = None, prose: bool = True) -> PageSource:
@@ -301,7 +322,7 @@ def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | 
         if number not in seen_lines:
             seen_lines.add(number)
             placeholders.append((number, hit.group(0)))
-    return PageSource(Path(path), front_matter, headings, toctrees, placeholders,
+    return PageSource(path if isinstance(path, Path) else Path(path), front_matter, headings, toctrees, placeholders,
                       prose_from_tokens(located_tokens) if prose else None)
 
 

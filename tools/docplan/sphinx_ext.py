@@ -42,7 +42,7 @@ from .checks import Site, check_site, unreadable_finding
 from .config import DEFAULTS
 from .gcpause import cyclic_gc_paused
 from .model import Finding, Plan, ReaderPath
-from .pages import UnreadablePage, located, parse_page, read_text
+from .pages import UnreadablePage, located, parse_page, unreadable_reason
 from .parsing import load_plan
 from .report import build_report, write_report
 from .routes import next_steps
@@ -153,10 +153,9 @@ def _keep_page(env: BuildEnvironment, text: str, tokens: list, topmatter: dict[s
     except OSError:
         return
     settings = env.docplan_myst
-    with cyclic_gc_paused():
-        page = parse_page(text, source, settings, list(located(tokens, settings, plan_only=True)), prose=False,
-                          topmatter=topmatter)
-        cache[source] = ((stat.st_mtime_ns, stat.st_size), page)
+    page = parse_page(text, source, settings, list(located(tokens, settings, plan_only=True)), prose=False,
+                      topmatter=topmatter)
+    cache[source] = ((stat.st_mtime_ns, stat.st_size), page)
 
 
 def _reads_as_the_checks_read(env: BuildEnvironment) -> bool:
@@ -230,14 +229,12 @@ def leave_out_unreadable_pages(app: Sphinx, env: BuildEnvironment, docnames: lis
     """Take each page to be read that is not UTF-8 out of the read: Sphinx itself would stop
     with a traceback. The whole-site check reports it, and it stays out until it is fixed."""
     env.docplan_unreadable = {}  # absolute path -> (line, reason)
-    env.docplan_sources = {}  # docname -> the path Sphinx reads it from, for _keep_page
+    env.docplan_sources = sources = {}  # docname -> the path Sphinx reads it from, for _keep_page
     for docname in list(docnames):
-        path = Path(env.doc2path(docname))
-        env.docplan_sources[docname] = str(path)
-        try:
-            read_text(path)
-        except UnreadablePage as exc:
-            env.docplan_unreadable[str(path.absolute())] = (exc.line, exc.reason)
+        source = sources[docname] = str(env.doc2path(docname))
+        problem = unreadable_reason(source)
+        if problem is not None:
+            env.docplan_unreadable[os.path.abspath(source)] = problem
             docnames.remove(docname)
             env.project.docnames.discard(docname)
 
@@ -351,7 +348,7 @@ def check_whole_site(app: Sphinx, env: BuildEnvironment) -> None:
             site = _SITES[app] = _scan(app)
             findings += check_site(plan, site, env.docplan_enforce_phase)
     # Pages left out of the read that the plan checks did not cover (outside the plan's root).
-    covered = {str(Path(f.path).absolute()) for f in findings if f.subtype == "page-unreadable"}
+    covered = {os.path.abspath(f.path) for f in findings if f.subtype == "page-unreadable"}
     findings += [unreadable_finding(UnreadablePage(Path(path), line, reason))
                  for path, (line, reason) in getattr(env, "docplan_unreadable", {}).items() if path not in covered]
     for finding in findings:
@@ -372,8 +369,10 @@ def _scan(app: Sphinx) -> Site:
     cache = getattr(env, "docplan_page_cache", None)
     if cache is None:
         cache = env.docplan_page_cache = {}
-    files = {docname: Path(env.doc2path(docname)) for docname in env.found_docs}
-    files |= {f"unreadable:{path}": Path(path) for path in getattr(env, "docplan_unreadable", {})}
+    # The paths this build's read looked up already, then Sphinx's for the pages it did not read.
+    read = getattr(env, "docplan_sources", {})
+    files = {docname: read.get(docname) or env.doc2path(docname) for docname in env.found_docs}
+    files |= {f"unreadable:{path}": path for path in getattr(env, "docplan_unreadable", {})}
     return Site.scan(env.docplan_plan, Path(app.srcdir), files, myst_config(app.config), cache=cache, prose=False)
 
 
