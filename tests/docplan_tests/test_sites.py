@@ -212,7 +212,8 @@ def test_the_build_keeps_each_page_as_docplan_check_reads_it(case, parallel, mak
     assert pages and sorted(Path(key) for key in cache) == pages
     settings = myst_config(app.config)
     for page in pages:
-        assert cache[str(page)][1] == read_page(page, settings, prose=False), page
+        kept = cache[str(page)][1]
+        assert kept == read_page(page, settings, prose=False) and str(kept.path) == str(page), page
 
 
 def test_a_page_with_its_own_myst_settings_is_read_again_by_the_check(make_app, site, tmp_path, monkeypatch):

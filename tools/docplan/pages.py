@@ -105,7 +105,10 @@ class FrontMatter:
 
 @dataclass
 class PageSource:
-    path: Path
+    # As given: a Sphinx build passes the string it has, since making a Path of it for every
+    # page was the largest part of keeping a page. Findings use str(path); two reads of the
+    # same file compare equal whichever type named it.
+    path: str | Path = field(compare=False)
     front_matter: FrontMatter
     headings: list[Heading]  # the page's own sections, not headings nested in directives
     toctrees: list[Toctree]
@@ -322,7 +325,7 @@ def parse_page(text: str, path: str | Path = "<page>", config: MdParserConfig | 
         if number not in seen_lines:
             seen_lines.add(number)
             placeholders.append((number, hit.group(0)))
-    return PageSource(path if isinstance(path, Path) else Path(path), front_matter, headings, toctrees, placeholders,
+    return PageSource(path, front_matter, headings, toctrees, placeholders,
                       prose_from_tokens(located_tokens) if prose else None)
 
 
