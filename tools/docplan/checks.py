@@ -68,7 +68,7 @@ class Site:
             except UnreadablePage as exc:
                 unreadable[relative] = exc
             except OSError as exc:
-                unreadable[relative] = UnreadablePage(Path(key), 1, f"cannot be read: {exc.strerror or exc}")
+                unreadable[relative] = UnreadablePage.from_os_error(Path(key), exc)
         if cache is not None:
             for stale in set(cache) - seen:
                 del cache[stale]

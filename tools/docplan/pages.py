@@ -59,6 +59,10 @@ class UnreadablePage(ValueError):
         super().__init__(reason)
         self.path, self.line, self.reason = path, line, reason
 
+    @classmethod
+    def from_os_error(cls, path: Path, exc: OSError) -> UnreadablePage:
+        return cls(path, 1, f"cannot be read: {exc.strerror or exc}")
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -145,10 +149,7 @@ def read_text(path: str | Path) -> str:
     Raises UnreadablePage, with the line of the first bad byte, for a page that is not UTF-8.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadablePage(path, 1, f"cannot be read: {exc.strerror or exc}") from exc
+    data = _read_bytes(path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -159,10 +160,9 @@ def unreadable_reason(path: str) -> tuple[int, str] | None:
     """What :func:`read_text` would raise for the file at ``path``, as (line, reason), or None
     when it reads; without building the text (a Sphinx build checks every page it reads)."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return 1, f"cannot be read: {exc.strerror or exc}"
+        data = _read_bytes(path)
+    except UnreadablePage as exc:
+        return exc.line, exc.reason
     if data.isascii():  # most pages, and far quicker to test than to decode
         return None
     try:
@@ -170,6 +170,14 @@ def unreadable_reason(path: str) -> tuple[int, str] | None:
     except UnicodeDecodeError as exc:
         return _decode_problem(data, exc)
     return None
+
+
+def _read_bytes(path: str | Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise UnreadablePage.from_os_error(Path(path), exc) from exc
 
 
 def _decode_problem(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
