@@ -141,7 +141,6 @@ class PageRun:
             "TERM": "dumb",
             "NO_COLOR": "1",
             "COLUMNS": "100",
-            "PYTHONDONTWRITEBYTECODE": "1",
             "DOCEXEC_REPO": str(environment.root),  # for the `after` steps of sandboxes.yaml
             RUN_MARKER: self.run_id,
         }
