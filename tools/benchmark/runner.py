@@ -70,6 +70,15 @@ def paired_overhead(with_cpu: list[float], without_cpu: list[float]) -> float:
     return statistics.median(w / wo for w, wo in zip(with_cpu, without_cpu, strict=True)) - 1
 
 
+def pair_quartiles(with_cpu: list[float], without_cpu: list[float]) -> tuple[float, float]:
+    """The first and third quartiles of the pairs' overheads: how far one pair's figure moves."""
+    ratios = [w / wo - 1 for w, wo in zip(with_cpu, without_cpu, strict=True)]
+    if len(ratios) < 2:
+        return ratios[0], ratios[0]
+    first, _, third = statistics.quantiles(ratios, n=4)
+    return first, third
+
+
 def interleaved(run: int, with_: Callable[[], Run], without: Callable[[], Run]) -> tuple[Run, Run]:
     """Run ``with_`` and ``without`` back to back, alternating which goes first (ABBA), so that
     whatever favours the first or second build of a pair favours both sides alike."""

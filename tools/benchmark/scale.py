@@ -16,7 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .runner import PYTHON, docplan_check, interleaved, paired_overhead, reads_writes, sphinx
+from .hooks import docplan_share
+from .runner import PYTHON, docplan_check, interleaved, pair_quartiles, paired_overhead, reads_writes, sphinx
 from .synthetic import WITHOUT_DOCPLAN, write_site
 
 SIZES = (500, 2000)
@@ -37,18 +38,26 @@ def pure_check_seconds(site: Path) -> float:
     return time.process_time() - start
 
 
-def hook_share(site: Path, out: str) -> dict[str, object]:
-    """docplan's CPU time inside one cold build, and the build's (``benchmark.hooks``)."""
-    result = subprocess.run([PYTHON, "-m", "benchmark.hooks", str(site), str(site / out)],
+def hook_share(site: Path, out: str, without: str | None = None) -> dict[str, object]:
+    """docplan's CPU time inside one cold build, the build's, and its garbage collections
+    (``benchmark.hooks``); with ``without``, the build without docplan."""
+    result = subprocess.run([PYTHON, "-m", "benchmark.hooks", str(site), str(site / out), *filter(None, [without])],
                             capture_output=True, text=True, check=True)
     return json.loads(result.stdout.splitlines()[-1])
+
+
+def overhead_pairs(pages: int, runs: int) -> int:
+    """Pairs of cold builds for the overhead figure: ``runs`` at the largest size, more on a
+    smaller site, so that every size gets about the same building time. One pair's ratio
+    moves by a few percent with the machine; the median of more pairs moves less."""
+    return max(runs, round(runs * max(SIZES) / pages))
 
 
 def measure(pages: int, runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         site = write_site(Path(tmp) / "site", pages)
         cold: dict[str, list[float]] = {"with": [], "without": [], "with_cpu": [], "without_cpu": []}
-        for n in range(runs):  # interleaved, so load changes hit both sides
+        for n in range(overhead_pairs(pages, runs)):  # interleaved, so load changes hit both sides
             with_, without = interleaved(n, lambda: sphinx(site, "_b/with", "-E", "-q"),
                                          lambda: sphinx(site, "_b/without", "-E", "-q", without=WITHOUT_DOCPLAN))
             for label, run in (("with", with_), ("without", without)):
@@ -57,10 +66,13 @@ def measure(pages: int, runs: int) -> dict[str, float]:
         result = {f"cold_{k}": statistics.median(v) for k, v in cold.items()}
         result["cold_runs"] = cold
         result["overhead"] = paired_overhead(cold["with_cpu"], cold["without_cpu"])
+        result["overhead_quartiles"] = pair_quartiles(cold["with_cpu"], cold["without_cpu"])
+        bare = hook_share(site, "_b/hooks-without", WITHOUT_DOCPLAN)
         shares = [hook_share(site, f"_b/hooks{n}") for n in range(runs)]
-        inside = min(shares, key=lambda s: s["docplan"] / s["build"])  # the least disturbed run
-        result["hooks_cpu"], result["hooks_build_cpu"] = inside["docplan"], inside["build"]
-        result["hooks_share"], result["hooks"] = inside["docplan"] / inside["build"], inside["hooks"]
+        inside = min(shares, key=lambda s: docplan_share(s, bare))  # the least disturbed run
+        result["hooks_share"] = docplan_share(inside, bare)
+        result["hooks_cpu"], result["hooks_build_cpu"] = result["hooks_share"] * inside["build"], inside["build"]
+        result["hooks"], result["gc_with"], result["gc_without"] = inside["hooks"], inside["gc"], bare["gc"]
         checks = [docplan_check(site) for _ in range(max(runs, 3))]
         result["check"] = statistics.median(c.wall for c in checks)
         result["check_cpu"] = statistics.median(c.cpu for c in checks)
