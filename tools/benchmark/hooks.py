@@ -6,8 +6,9 @@ reading its parser adds to MyST's) wrapped in a CPU timer (``time.process_time``
 and prints a JSON object: ``docplan`` (CPU seconds inside docplan), ``build`` (CPU
 seconds of the whole build), ``hooks`` (seconds per hook) and ``gc`` (per generation
 of the cyclic garbage collector: collections, seconds, and the seconds of the
-collections that started inside a hook). With ``--without``, the same build without
-docplan, for its collections. Unlike the with/without comparison of two builds, the
+collections that started inside a hook). ``python -m benchmark.hooks SITE OUT
+myst_parser`` builds with that extension list instead, without docplan, for its
+collections. Unlike the with/without comparison of two builds, the
 share does not move with the load on the machine, since its figures come from one run.
 """
 

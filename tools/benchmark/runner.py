@@ -67,16 +67,20 @@ def paired_overhead(with_cpu: list[float], without_cpu: list[float]) -> float:
     ratio, less one. The machine's speed drifts from minute to minute; within a pair it
     hardly does, so each ratio compares like with like, and the median ignores a pair that
     another process disturbed."""
-    return statistics.median(w / wo for w, wo in zip(with_cpu, without_cpu, strict=True)) - 1
+    return statistics.median(_pair_overheads(with_cpu, without_cpu))
 
 
 def pair_quartiles(with_cpu: list[float], without_cpu: list[float]) -> tuple[float, float]:
     """The first and third quartiles of the pairs' overheads: how far one pair's figure moves."""
-    ratios = [w / wo - 1 for w, wo in zip(with_cpu, without_cpu, strict=True)]
+    ratios = _pair_overheads(with_cpu, without_cpu)
     if len(ratios) < 2:
         return ratios[0], ratios[0]
     first, _, third = statistics.quantiles(ratios, n=4)
     return first, third
+
+
+def _pair_overheads(with_cpu: list[float], without_cpu: list[float]) -> list[float]:
+    return [w / wo - 1 for w, wo in zip(with_cpu, without_cpu, strict=True)]
 
 
 def interleaved(run: int, with_: Callable[[], Run], without: Callable[[], Run]) -> tuple[Run, Run]:
