@@ -232,3 +232,13 @@ def test_a_command_that_leaves_a_process_running_ends_when_its_shell_exits(tmp_p
     assert left, "the background process should still run until the page ends"
     assert all(not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
                for pid in left)
+
+
+def test_a_long_output_in_a_failure_keeps_its_first_and_last_lines(tmp_path):
+    # The summary a page shows is at the end of a long output, so the failure must show it.
+    path = page(tmp_path, "```console\n$ seq 1 100\n1\n2\nthree\n```\n")
+    [result] = run(path)
+    message = result.failures[0].message
+    assert "shows 'three'" in message
+    printed = [line.strip() for line in message.splitlines()[1:]]
+    assert printed == [*map(str, range(1, 11)), "... (70 lines left out)", *map(str, range(81, 101))]

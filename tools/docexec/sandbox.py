@@ -407,6 +407,9 @@ def _first_line(command: str) -> str:
     return first + " ..." if "\n" in command else first
 
 
-def _indent(lines: list[str], limit: int = 30) -> str:
-    shown = lines[:limit] + ([f"... ({len(lines) - limit} more lines)"] if len(lines) > limit else [])
-    return "\n".join("    " + line for line in shown) or "    (no output)"
+def _indent(lines: list[str], limit: int = 30, head: int = 10) -> str:
+    """The output, or when it is long its first ``head`` lines and its last lines, where
+    commands print their summaries (a page's shown lines are mostly those)."""
+    if len(lines) > limit:
+        lines = [*lines[:head], f"... ({len(lines) - limit} lines left out)", *lines[head - limit:]]
+    return "\n".join("    " + line for line in lines) or "    (no output)"
