@@ -7,7 +7,7 @@
 Steps: make the virtualenv; install ``uv`` into it with pip (from PyPI); write ``uv.toml``;
 install nemo-gym and pytest with that ``uv``, into the shared uv cache that ``gym env start``
 later builds the server virtualenvs from. Both are installed with their bytecode compiled: the
-tests run with ``PYTHONDONTWRITEBYTECODE=1``, and without ``.pyc`` files every ``gym`` command
+tests may run with ``PYTHONDONTWRITEBYTECODE=1``, and without ``.pyc`` files every ``gym`` command
 spends seconds compiling its imports (scipy, pandas, openai) from source again. The release
 declares ``Requires-Python >= 3.13.14``, newer than the 3.13 available here; ``uv.toml``
 resolves for that floor (``[pip] python-version``) instead of refusing, and forbids

@@ -101,7 +101,8 @@ class GymRuntime:
             "PATH": os.pathsep.join([str(self.root / "bin"), str(self.base_python_dir), env.get("PATH", "")]),
             "UV_CONFIG_FILE": str(self.root / "uv.toml"),
             "UV_PYTHON_DOWNLOADS": "never",
-            # Server venvs get .pyc files as uv installs them; nothing else would write them.
+            # Server venvs get .pyc files as uv installs them: these tests may run with
+            # PYTHONDONTWRITEBYTECODE set, and then nothing else would write them.
             "UV_COMPILE_BYTECODE": "1",
             # Ray: one loopback-only node, its sockets in a private directory, no usage reports.
             "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",

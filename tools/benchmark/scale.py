@@ -41,7 +41,7 @@ def pure_check_seconds(site: Path) -> float:
 def hook_share(site: Path, out: str, without: str | None = None) -> dict[str, object]:
     """docplan's CPU time inside one cold build, the build's, and its garbage collections
     (``benchmark.hooks``); with ``without``, the build without docplan."""
-    result = subprocess.run([PYTHON, "-m", "benchmark.hooks", str(site), str(site / out), *filter(None, [without])],
+    result = subprocess.run([PYTHON, "-m", "benchmark.hooks", str(site), str(site / out), *([without] if without else [])],
                             capture_output=True, text=True, check=True)
     return json.loads(result.stdout.splitlines()[-1])
 
