@@ -28,10 +28,7 @@ def exec_environment(request) -> Iterator[Environment]:
     environment.variables.update(
         {k: v for k, v in gym.environ.items()
          # SSL_CERT_*: uv reaches PyPI over TLS to build a server venv on a first start.
-         # Not UV_COMPILE_BYTECODE: commands write bytecode as a reader's do, so the venv
-         # `gym env test <workload>` builds in the project compiles what it imports, not all.
-         if k.startswith(("UV_", "RAY_", "SSL_CERT_")) and k != "UV_COMPILE_BYTECODE"
-         or k in ("PATH", RUNTIME_MARKER)})
+         if k.startswith(("UV_", "RAY_", "SSL_CERT_")) or k in ("PATH", RUNTIME_MARKER)})
     environment.files["env.yaml"] = (gym.path / "env.yaml").read_text(encoding="utf-8")
     # `gym env test <workload>` reads no env.yaml, so its uv cache is the project's cache/uv:
     # linked to the runtime's, it installs from there instead of downloading from PyPI.

@@ -8,8 +8,8 @@
 - ``ray_cluster``: the :class:`~tests.gym_runtime.runtime.RayCluster` every sandbox's commands
   join, started once per test process.
 - ``gym_sandbox``: a factory ``gym_sandbox(name)`` of :class:`~tests.gym_runtime.runtime.Sandbox`
-  directories with the runtime's ``env.yaml`` (free head-server port, policy URL, shared server
-  venvs) that join ``ray_cluster``; ``sandbox.gym(...)`` runs a command, ``sandbox.start(...)``
+  directories with the runtime's ``env.yaml`` (free head-server port, policy URL, the test
+  process's server venvs) that join ``ray_cluster``; ``sandbox.gym(...)`` runs a command, ``sandbox.start(...)``
   starts servers.
 - ``gym_servers``: a factory ``gym_servers(name, *env_start_args)`` that starts ``gym env start``
   in a new sandbox, waits until every server is ready and returns ``(sandbox, servers)``. The
@@ -29,14 +29,15 @@ import pytest
 from . import policy
 from .runtime import GymRuntime, GymServers, RayCluster, RuntimeUnavailable, Sandbox, find_runtime, free_port
 
-# The first start builds the server virtualenvs from PyPI; later starts reuse them.
+# A test process's first start builds its server virtualenvs (from PyPI the first time, else from
+# the uv cache); later starts and runs reuse them.
 FIRST_START_TIMEOUT = float(os.environ.get("GYM_RUNTIME_START_TIMEOUT", "900"))
 
 
 @pytest.fixture(scope="session")
 def gym_runtime() -> GymRuntime:
     try:
-        return find_runtime()
+        return find_runtime(os.environ.get("PYTEST_XDIST_WORKER", "main"))
     except RuntimeUnavailable as exc:
         pytest.skip(str(exc))
 

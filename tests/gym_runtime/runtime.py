@@ -8,8 +8,12 @@ builds one virtualenv per server with ``uv``; this module points it at:
 - a base interpreter on ``PATH`` that ``uv venv --python <version>`` finds (never a download);
 - ``uv.toml``, which targets Python 3.13.14 during resolution so the release's
   ``requires-python`` accepts the older 3.13 found here;
-- a shared ``uv_venv_dir``/``uv_cache_dir`` under the runtime, so server environments are
-  built once and reused by every sandbox (``skip_venv_if_present``);
+- a ``uv_venv_dir`` under the runtime for each test process (``server-venvs/<worker>``), reused
+  by its sandboxes and later runs (``skip_venv_if_present``), and one shared ``uv_cache_dir``.
+  Test processes never share a server environment: with ``skip_venv_if_present``, 0.7.0's start
+  uses a venv as soon as its ``bin/python`` exists, so a start that arrives while another
+  process is still installing it runs its servers without their packages
+  (``ModuleNotFoundError: No module named 'fastapi'``);
 - a private Ray temp dir, loopback-only Ray, and a head server on a free loopback port;
 - one Ray head node per test process (:class:`RayCluster`) that every start joins through
   ``RAY_ADDRESS``, as ``gym env start`` does on a machine where ``ray start`` has run: a start
@@ -64,6 +68,7 @@ class GymRuntime:
     """The pinned nemo-gym installed in a Python 3.13 virtualenv."""
 
     root: Path
+    worker: str = "main"  # the test process (pytest-xdist's worker id): it gets venvs of its own
 
     @property
     def python(self) -> Path:
@@ -89,21 +94,22 @@ class GymRuntime:
 
     @property
     def venv_dir(self) -> Path:
-        return self.root / "server-venvs"
+        return self.root / "server-venvs" / self.worker
 
     @property
     def uv_cache_dir(self) -> Path:
         return self.root / "uv-cache"
 
     def environ(self, ray_tmpdir: Path, run_id: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("RAY_ADDRESS", "VIRTUAL_ENV", "PYTHONPATH")}
+        # Without PYTHONDONTWRITEBYTECODE, as on a reader's machine: a server venv compiles what its
+        # server imports on the first start, and later starts reuse it (compiling every file of
+        # the venvs as uv installs them took 200 s of CPU).
+        unset = ("RAY_ADDRESS", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "UV_COMPILE_BYTECODE")
+        env = {k: v for k, v in os.environ.items() if k not in unset}
         env.update({
             "PATH": os.pathsep.join([str(self.root / "bin"), str(self.base_python_dir), env.get("PATH", "")]),
             "UV_CONFIG_FILE": str(self.root / "uv.toml"),
             "UV_PYTHON_DOWNLOADS": "never",
-            # Server venvs get .pyc files as uv installs them: these tests may run with
-            # PYTHONDONTWRITEBYTECODE set, and then nothing else would write them.
-            "UV_COMPILE_BYTECODE": "1",
             # Ray: one loopback-only node, its sockets in a private directory, no usage reports.
             "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
             "RAY_TMPDIR": str(ray_tmpdir),
@@ -116,7 +122,7 @@ class GymRuntime:
         return env
 
     def env_yaml(self, head_port: int, policy_url: str | None = None) -> dict:
-        """The runtime's keys for a sandbox's ``env.yaml``: loopback head server, shared venvs."""
+        """The runtime's keys for a sandbox's ``env.yaml``: loopback head server, this process's venvs."""
         config: dict = {
             "head_server": {"host": "127.0.0.1", "port": head_port},
             "uv_venv_dir": str(self.venv_dir),
@@ -128,11 +134,11 @@ class GymRuntime:
         return config
 
 
-def find_runtime() -> GymRuntime:
+def find_runtime(worker: str = "main") -> GymRuntime:
     """The runtime named by ``NEMO_GYM_PYTHON`` (its interpreter), else ``.gym-runtime/``."""
     named = os.environ.get("NEMO_GYM_PYTHON")
     root = Path(named).parent.parent if named else DEFAULT_RUNTIME
-    runtime = GymRuntime(root.absolute())
+    runtime = GymRuntime(root.absolute(), worker)
     missing = [p for p in (runtime.gym, runtime.root / "bin" / "uv", runtime.root / "uv.toml") if not p.exists()]
     if missing:
         raise RuntimeUnavailable(
@@ -304,9 +310,9 @@ class GymServers:
                 return int(match.group(1))
             if self.process.poll() is not None:
                 raise AssertionError(f"gym env start exited {self.process.returncode} before its servers were "
-                                     f"ready\n{self.log()[-6000:]}")
+                                     f"ready\n{failure_summary(self.log())}")
             time.sleep(0.5)
-        raise AssertionError(f"gym env start was not ready within {timeout:.0f}s\n{self.log()[-6000:]}")
+        raise AssertionError(f"gym env start was not ready within {timeout:.0f}s\n{failure_summary(self.log())}")
 
     def log_when(self, condition, timeout: float = 60) -> str:
         """The log, once ``condition(log)`` holds or ``timeout`` passes: what the servers print
@@ -321,6 +327,19 @@ class GymServers:
     def stop(self, timeout: float = 30) -> None:
         """Ctrl-C, as a user stops it; then SIGTERM and SIGKILL to anything of this run still alive."""
         _stop(self.process, self.run_id, signal.SIGINT, timeout)
+
+
+# An exception's last line, as a traceback ends: "ModuleNotFoundError: No module named 'fastapi'".
+# Seven servers share one log, so the line that says why one of them exited is often far above
+# the log's tail, which ends with the others' shutdown.
+_EXCEPTION_LINE = re.compile(r"^(?:\(\S+\) )?(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception)\b(?::.*)?$", re.M)
+
+
+def failure_summary(log: str, tail: int = 4000) -> str:
+    """The log's distinct exception lines (at most 10), then its last ``tail`` characters."""
+    found = list(dict.fromkeys(match.group(0) for match in _EXCEPTION_LINE.finditer(log)))[:10]
+    listed = "".join(f"  {line}\n" for line in found)
+    return (f"exceptions in the log:\n{listed}--- log tail\n" if found else "") + log[-tail:]
 
 
 def _stop(process: subprocess.Popen, run_id: str, first: signal.Signals, timeout: float = 30) -> None:

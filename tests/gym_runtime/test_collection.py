@@ -15,6 +15,7 @@ stdout, and the files it wrote) for the console-block harness and the page write
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -347,3 +348,14 @@ def test_env_start_joins_the_ray_cluster_that_ray_address_names(servers, ray_clu
     assert "NeMo Gym is starting a new Ray cluster..." in log
     assert f"Started Ray cluster at {ray_cluster.address}" in log
     assert "Connected to Ray cluster" in log and "Started a local Ray instance" not in log
+
+
+def test_env_start_runs_the_servers_from_this_test_processs_own_venvs(servers, gym_runtime):
+    """Two test processes never start servers from one venv while the other may still install it."""
+    _, started = servers
+    venvs = [Path(line.rsplit(" from venv ", 1)[1]) for line in started.log().splitlines()
+             if line.startswith("Starting `") and " from venv " in line]
+    assert len(venvs) == 7, started.log()[-3000:]
+    assert gym_runtime.venv_dir.name == os.environ.get("PYTEST_XDIST_WORKER", "main")
+    for venv in venvs:
+        assert venv.is_relative_to(gym_runtime.venv_dir), venv
