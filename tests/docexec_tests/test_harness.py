@@ -212,6 +212,21 @@ def test_servers_that_do_not_start_fail_the_page_naming_the_sandbox_entry(tmp_pa
     assert "exited with 3" in result.failures[0].message and "broken config" in result.failures[0].message
 
 
+def test_servers_that_exit_name_the_exception_printed_above_the_last_lines(tmp_path):
+    environment = Environment(root=ROOT, bin_dir=tmp_path)
+    (tmp_path / "ng_run").write_text(
+        "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'fastapi'\"\n"
+        "for i in $(seq 60); do echo \"(mcqa) INFO: shutting down $i\"; done\n"
+        "echo 'RuntimeError: Process `mcqa` finished unexpectedly!'\nexit 1\n")
+    (tmp_path / "ng_run").chmod(0o755)
+    path = page(tmp_path, "# T\n\n```console\n$ echo hi\nhi\n```\n")
+    (result,) = run_page(path, path.parent, environment, {"page.md": {"servers": "ng_run"}})
+    message = result.failures[0].message
+    assert "    ModuleNotFoundError: No module named 'fastapi'\n    ... (the last 40 lines:)" in message
+    assert "shutting down 22\n" in message and "shutting down 21\n" not in message
+    assert message.count("finished unexpectedly") == 1
+
+
 def test_a_page_variable_can_name_the_sandbox_variables():
     system = os.environ["PATH"]
     environment = Environment(root=ROOT, variables={"PATH": f"/runtime/bin:{system}"})

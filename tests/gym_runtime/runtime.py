@@ -40,6 +40,7 @@ from pathlib import Path
 
 import yaml
 from docexec import processes as docexec_processes
+from docexec import servers as docexec_servers
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RUNTIME = ROOT / ".gym-runtime"
@@ -329,17 +330,10 @@ class GymServers:
         _stop(self.process, self.run_id, signal.SIGINT, timeout)
 
 
-# An exception's last line, as a traceback ends: "ModuleNotFoundError: No module named 'fastapi'".
-# Seven servers share one log, so the line that says why one of them exited is often far above
-# the log's tail, which ends with the others' shutdown.
-_EXCEPTION_LINE = re.compile(r"^(?:\(\S+\) )?(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception)\b(?::.*)?$", re.M)
-
-
 def failure_summary(log: str, tail: int = 4000) -> str:
-    """The log's distinct exception lines (at most 10), then its last ``tail`` characters."""
-    found = list(dict.fromkeys(match.group(0) for match in _EXCEPTION_LINE.finditer(log)))[:10]
-    listed = "".join(f"  {line}\n" for line in found)
-    return (f"exceptions in the log:\n{listed}--- log tail\n" if found else "") + log[-tail:]
+    """The log's distinct exception lines, then its last ``tail`` characters."""
+    listed = "".join(f"  {line}\n" for line in docexec_servers.exception_lines(log))
+    return (f"exceptions in the log:\n{listed}--- log tail\n" if listed else "") + log[-tail:]
 
 
 def _stop(process: subprocess.Popen, run_id: str, first: signal.Signals, timeout: float = 30) -> None:

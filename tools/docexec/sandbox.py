@@ -27,7 +27,7 @@ import yaml
 from .blocks import ConsoleBlock, FileBlock, Step
 from .matching import first_difference, lines_match
 from .processes import RUN_MARKER, kill_marked, marked_pids, stop_group  # noqa: F401 (re-exported)
-from .servers import RunningServers, ServerPool, new_marker, start_key, wait_ready
+from .servers import RunningServers, ServerPool, exception_lines, new_marker, start_key, wait_ready
 
 COMMAND_TIMEOUT = 180  # seconds; a command that takes longer fails the block
 # Commands that run until stopped. They start in the background; the block goes on once the
@@ -352,7 +352,10 @@ class PageRun:
             if not problem.startswith("exited"):
                 break
         tries = " (twice)" if attempts == 2 else ""
-        return output, f"{problem}{tries}:\n{_indent(output.splitlines()[-40:])}"
+        lines = output.splitlines()
+        found = exception_lines("\n".join(lines[:-40]))
+        shown = [*found, "... (the last 40 lines:)", *lines[-40:]] if found else lines[-40:]
+        return output, f"{problem}{tries}:\n{_indent(shown, limit=len(shown))}"
 
     def _script(self, command: str) -> str:
         state = shlex.quote(str(self._state / "cwd")), shlex.quote(str(self._state / "env"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -106,6 +107,17 @@ def _inputs(project: Path):
         for name in files:
             if name.endswith(INPUT_SUFFIXES):
                 yield Path(root) / name
+
+
+# An exception's last line, as a traceback ends: "ModuleNotFoundError: No module named 'fastapi'",
+# with a server's "(name) " prefix when it has one. A start's servers share one output, so the
+# line that says why one of them exited is often far above the end, where the others shut down.
+_EXCEPTION_LINE = re.compile(r"^(?:\(\S+\) )?(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception)\b(?::.*)?$", re.M)
+
+
+def exception_lines(output: str, limit: int = 10) -> list[str]:
+    """The output's distinct exception lines, at most ``limit``, in order."""
+    return list(dict.fromkeys(match.group(0) for match in _EXCEPTION_LINE.finditer(output)))[:limit]
 
 
 def wait_ready(servers: RunningServers, ready, timeout: float) -> str | None:
