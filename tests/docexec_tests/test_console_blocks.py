@@ -27,9 +27,11 @@ def test_console_blocks_print_what_the_page_shows(page, exec_environment, exec_r
     results = run_page(page, DOCS, exec_environment, sandboxes)
     first_failures = _failures(results)
     if first_failures:
-        # On a loaded machine NeMo Gym can lose work (a Ray start that times out, a model-call
-        # capture that never lands). A failing page runs once more on fresh servers; a wrong
-        # page fails both times, and the summary names every page that needed the second run.
+        # On a loaded machine NeMo Gym can lose work: a Ray start times out, or the collection
+        # reads a model call's capture before the model server has written it (the race that
+        # quality-metrics.md's troubleshooting describes). A failing page runs once more on fresh
+        # servers; a wrong page fails both times, and the summary names every page that needed
+        # the second run.
         exec_environment.servers.stop()
         results = run_page(page, DOCS, exec_environment, sandboxes)
         if not _failures(results):

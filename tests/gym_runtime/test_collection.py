@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -359,3 +360,20 @@ def test_env_start_runs_the_servers_from_this_test_processs_own_venvs(servers, g
     assert gym_runtime.venv_dir.name == os.environ.get("PYTEST_XDIST_WORKER", "main")
     for venv in venvs:
         assert venv.is_relative_to(gym_runtime.venv_dir), venv
+
+
+def test_a_model_response_reaches_the_client_before_its_capture_is_written(servers, gym_runtime, tmp_path):
+    """What quality-metrics.md says of ``missing_captured_call``: the release's model server sends
+    a response's body before it has written that call's capture (its session middleware streams the
+    body past the capture middleware, which holds back only the empty end). Without that middleware
+    the capture comes first, so the probe can tell the two apart."""
+    python = gym_runtime.venv_dir / "responses_api_models" / "vllm_model" / ".venv" / "bin" / "python"
+
+    def probe(*args: str) -> dict:
+        result = subprocess.run([str(python), str(Path(__file__).with_name("capture_probe.py")), *args],
+                                cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return json.loads(result.stdout.splitlines()[-1])
+
+    assert probe() == {"response_id": "resp_probe", "capture_lines_at_body": 0, "capture_lines_later": 1}
+    assert probe("--without-session-middleware")["capture_lines_at_body"] == 1
