@@ -6,9 +6,9 @@
 
 Steps: make the virtualenv; install ``uv`` into it with pip (from PyPI); write ``uv.toml``;
 install nemo-gym and pytest with that ``uv``, into the shared uv cache that ``gym env start``
-later builds the server virtualenvs from. Both are installed with their bytecode compiled: the
-tests may run with ``PYTHONDONTWRITEBYTECODE=1``, and without ``.pyc`` files every ``gym`` command
-spends seconds compiling its imports (scipy, pandas, openai) from source again. The release
+later builds the server virtualenvs from. Both are installed with their bytecode compiled, so
+no ``gym`` command spends seconds compiling its imports (scipy, pandas, openai), and the test
+process, which may run with ``PYTHONDONTWRITEBYTECODE=1``, finds them compiled too. The release
 declares ``Requires-Python >= 3.13.14``, newer than the 3.13 available here; ``uv.toml``
 resolves for that floor (``[pip] python-version``) instead of refusing, and forbids
 interpreter downloads. A stamp file records what was installed; a matching stamp makes the

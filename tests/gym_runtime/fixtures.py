@@ -9,8 +9,8 @@
   join, started once per test process.
 - ``gym_sandbox``: a factory ``gym_sandbox(name)`` of :class:`~tests.gym_runtime.runtime.Sandbox`
   directories with the runtime's ``env.yaml`` (free head-server port, policy URL, the test
-  process's server venvs) that join ``ray_cluster``; ``sandbox.gym(...)`` runs a command, ``sandbox.start(...)``
-  starts servers.
+  process's server venvs) that join ``ray_cluster``; ``sandbox.gym(...)`` runs a command,
+  ``sandbox.start(...)`` starts servers.
 - ``gym_servers``: a factory ``gym_servers(name, *env_start_args)`` that starts ``gym env start``
   in a new sandbox, waits until every server is ready and returns ``(sandbox, servers)``. The
   same name and arguments return the already-running servers. Everything is stopped at session end.
